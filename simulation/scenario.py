@@ -1,0 +1,347 @@
+"""The scenario: every parameter of the funnel, validated once into frozen, typed objects the engine trusts.
+
+A scenario file is TOML (see ``scenarios/``); :mod:`simulation.loader` reads it, resolves ``extends`` and fixes, and
+builds a :class:`Scenario`. Units are in the key names (``_days``, ``_per_week``, ``_per_month``; money in the
+scenario's currency, USD). A **fix** changes some of the time-varying sections (:data:`FIXABLE`) from its
+``start_day`` on; :func:`regimes` turns a scenario and its fixes into the timeline of parameter sets the engine reads
+when a prospect enters a stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Annotated, Any, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from simulation.distributions import Distribution, Fixed
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Days = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+SHARE_TOLERANCE: Final = 1e-6
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1) > SHARE_TOLERANCE:
+        parts = " + ".join(f"{k} {v:g}" for k, v in shares.items())
+        raise ValueError(f"{what} shares must sum to 1, got {parts} = {total:g}")
+
+
+class Meta(Section):
+    name: str = Field(min_length=1)
+    description: str = ""
+    start_date: dt.date
+    horizon_days: int = Field(gt=0, le=3650)
+    currency: Literal["USD"] = "USD"
+
+
+class TierShares(Section):
+    small: Probability
+    mid: Probability
+    large: Probability
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        _check_shares(self.model_dump(), "tier")
+        return self
+
+
+class ChannelShares(Section):
+    direct: Probability
+    partner: Probability
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        _check_shares(self.model_dump(), "channel")
+        return self
+
+
+class Arrivals(Section):
+    rate_per_week: float = Field(gt=0, allow_inf_nan=False)
+    growth_per_year: float = Field(default=0.0, gt=-1, le=10, allow_inf_nan=False)
+    tiers: TierShares
+    channels: ChannelShares
+
+
+class Tier(Section):
+    acv: Distribution
+    models_per_customer: Distribution = Fixed(value=1)
+
+    @model_validator(mode="after")
+    def _at_least_one_model(self) -> Self:
+        if self.models_per_customer.ppf([0.0])[0] < 1:  # type: ignore[arg-type]
+            raise ValueError("models_per_customer must be at least 1")
+        return self
+
+
+class Tiers(Section):
+    small: Tier
+    mid: Tier
+    large: Tier
+
+
+class DataQuality(Section):
+    check_days: Distribution = Fixed(value=7)
+    pass_probability: Probability
+    on_fail: Literal["educate", "disqualify"] = "educate"
+    return_probability: Probability = 0.0
+    return_after_days: Distribution = Fixed(value=90)
+
+
+class Pov(Section):
+    solution_engineers: int = Field(gt=0, le=1000)
+    data_access_days: Distribution
+    data_access_probability: Probability = 1.0
+    duration_days: Distribution
+    completion_probability: Probability
+
+
+class Validation(Section):
+    duration_days: Distribution = Fixed(value=7)
+    pass_probability: Probability
+    extension_probability: Probability = 0.0
+    extension_days: Distribution = Fixed(value=21)
+
+
+class Negotiation(Section):
+    duration_days: Distribution
+    win_probability: Probability
+    win_probability_without_founder: Probability | None = None
+    founder_required_probability: Probability
+    founder_meetings_per_week: float = Field(gt=0, le=100, allow_inf_nan=False)
+
+
+class Retention(Section):
+    churn_90d_probability: Probability
+    contraction_90d_probability: Probability
+    contraction_90d_fraction: Distribution = Fixed(value=0.3)
+    renewal_churn_probability: Probability
+    renewal_contraction_probability: Probability
+    renewal_contraction_fraction: Distribution = Fixed(value=0.2)
+    renewal_expansion_probability: Probability
+    renewal_expansion_fraction: Distribution = Fixed(value=0.2)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Self:
+        if self.churn_90d_probability + self.contraction_90d_probability > 1:
+            raise ValueError("churn_90d_probability + contraction_90d_probability must not exceed 1")
+        outcomes = (
+            self.renewal_churn_probability + self.renewal_contraction_probability + self.renewal_expansion_probability
+        )
+        if outcomes > 1:
+            raise ValueError("renewal churn + contraction + expansion probabilities must not exceed 1")
+        for name in ("contraction_90d_fraction", "renewal_contraction_fraction"):
+            if getattr(self, name).ppf([0.999999])[0] > 1:
+                raise ValueError(f"{name} must stay within [0, 1] (a share of the ARR lost)")
+        return self
+
+
+class Spend(Section):
+    marketing_per_month: Money
+    account_executives: int = Field(ge=0, le=10000)
+    account_executive_cost_per_month: Money
+    solution_engineer_cost_per_month: Money
+    pov_compute_per_day: Money = 0.0
+
+
+class Cro(Section):
+    kind: Literal["fractional", "full_time", "none"]
+    retainer_per_month: Money = 0.0
+    equity_percent: float = Field(default=0.0, ge=0, le=100)
+    days_per_month: float = Field(default=0.0, ge=0, le=31)
+    start_delay_days: Days = 0.0
+    engagement_months: float | None = Field(default=None, gt=0)
+    playbook: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _none_costs_nothing(self) -> Self:
+        if self.kind == "none" and (self.retainer_per_month or self.playbook):
+            raise ValueError("kind = 'none' takes no retainer and no playbook")
+        return self
+
+
+class Comp(Section):
+    plan: Literal["multiplicative", "scorecard", "additive"] = "multiplicative"
+    bonus_rate: Probability = 0.05
+    c2re_good: float = Field(default=0.8, gt=0)
+    factor_at_good: float = Field(default=1.2, ge=0)
+    c2re_poor: float = Field(default=1.2, gt=0)
+    factor_at_poor: float = Field(default=0.8, ge=0)
+    factor_floor: float = Field(default=0.0, ge=0)
+    factor_cap: float = Field(default=1.5, ge=0)
+    target_bonus: Money = 0.0
+    weight_nnarr: Probability = 0.5
+    weight_grr: Probability = 0.3
+    weight_qte_velocity: Probability = 0.2
+    first_year_deal_bonus_rate: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.c2re_poor <= self.c2re_good:
+            raise ValueError("c2re_poor must be greater than c2re_good")
+        if self.factor_cap < self.factor_floor:
+            raise ValueError("factor_cap must not be below factor_floor")
+        _check_shares(
+            {"nnarr": self.weight_nnarr, "grr": self.weight_grr, "qte_velocity": self.weight_qte_velocity},
+            "scorecard weight",
+        )
+        return self
+
+
+class Targets(Section):
+    nnarr_6_months: Money = 0.0
+    nnarr_12_months: Money = 0.0
+    c2re_max: float = Field(default=1.5, gt=0)
+    c2re_min: float = Field(default=0.5, ge=0)
+    qte_velocity_days: float = Field(default=45, gt=0)
+    grr_min: Probability = 0.8
+    completion_rate_min: Probability = 0.4
+    pov_to_pipeline_min: Probability = 0.4
+    green_at: float = Field(default=1.0, gt=0, description="NNARR pace (share of pro-rated target) for green")
+    yellow_at: float = Field(default=0.8, gt=0, description="NNARR pace for yellow; below it is red")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.yellow_at > self.green_at:
+            raise ValueError("yellow_at must not exceed green_at")
+        if self.c2re_min > self.c2re_max:
+            raise ValueError("c2re_min must not exceed c2re_max")
+        return self
+
+
+PipelineStage = Literal["data_quality", "data_access", "pov_queue", "pov", "validation", "negotiation"]
+
+
+class OpenDeals(Section):
+    """Deals already in the funnel on the start date: ``count`` of them in ``stage``."""
+
+    stage: PipelineStage
+    count: int = Field(gt=0, le=100000)
+    age_days: Days = Field(description="Days since the deal arrived")
+    days_in_stage: Days = 0.0
+    tier: Literal["small", "mid", "large"] | None = None
+    channel: Literal["direct", "partner"] | None = None
+
+    @model_validator(mode="after")
+    def _ages(self) -> Self:
+        if self.days_in_stage > self.age_days:
+            raise ValueError("days_in_stage cannot exceed age_days")
+        return self
+
+
+class Pipeline(Section):
+    open: tuple[OpenDeals, ...] = ()
+    csv: str | None = Field(default=None, description="CSV of open deals in the deals schema (path from this file)")
+
+
+class Fix(Section):
+    """A resolved fix: which sections it overrides (``patch``) from ``start_day`` on."""
+
+    name: str
+    summary: str = ""
+    start_day: Days = 0.0
+    source: str = ""
+    patch: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Scenario(Section):
+    scenario: Meta
+    arrivals: Arrivals
+    tiers: Tiers
+    data_quality: DataQuality
+    pov: Pov
+    validation: Validation
+    negotiation: Negotiation
+    retention: Retention
+    spend: Spend
+    cro: Cro = Cro(kind="none")
+    comp: Comp = Comp()
+    targets: Targets = Targets()
+    pipeline: Pipeline = Pipeline()
+    fixes: tuple[Fix, ...] = Field(default=(), description="Filled by the loader from --fix and the CRO playbook")
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
+
+
+# The sections a fix may change: they are read when a prospect enters a stage (or when a month's spend is booked).
+# Arrivals, tiers and the header are not fixable: common random numbers need the same prospects in every scenario.
+FIXABLE: Final = ("data_quality", "pov", "validation", "negotiation", "retention", "spend")
+SECTION_TYPES: Final[dict[str, type[Section]]] = {
+    "data_quality": DataQuality,
+    "pov": Pov,
+    "validation": Validation,
+    "negotiation": Negotiation,
+    "retention": Retention,
+    "spend": Spend,
+}
+
+
+def _patch_model(section: type[Section]) -> type[Section]:
+    """The same section with every field optional: what a fix file may say about it."""
+    fields: dict[str, Any] = {}
+    for name, info in section.model_fields.items():
+        annotation: Any = info.annotation
+        if info.discriminator:
+            annotation = Annotated[annotation, Field(discriminator=info.discriminator)]
+        elif info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        annotation = annotation | None
+        fields[name] = (annotation, Field(default=None, alias=info.alias, description=info.description))
+    model = create_model(f"{section.__name__}Patch", __base__=Section, **fields)
+    return model
+
+
+class FixHeader(Section):
+    name: str = Field(min_length=1)
+    summary: str = ""
+    start_day: Days = 0.0
+
+
+FixFile = create_model(
+    "FixFile",
+    __base__=Section,
+    fix=(FixHeader, ...),
+    **{name: (_patch_model(kind) | None, None) for name, kind in SECTION_TYPES.items()},  # type: ignore[call-overload]
+)
+"""The shape of a fix file: a ``[fix]`` header and partial versions of the fixable sections."""
+
+
+def apply_patch(scenario: Scenario, patch: dict[str, dict[str, Any]]) -> Scenario:
+    """``scenario`` with the given sections' fields replaced (each section re-validated as a whole)."""
+    update: dict[str, Section] = {}
+    for name, fields in patch.items():
+        current = getattr(scenario, name).model_dump(by_alias=True)
+        update[name] = SECTION_TYPES[name].model_validate({**current, **fields})
+    return scenario.model_copy(update=update)
+
+
+@cache
+def regimes(scenario: Scenario) -> tuple[tuple[float, Scenario], ...]:
+    """The parameter timeline: ``(from_day, parameters)`` pairs in day order, the first from day 0.
+
+    Fixes stack: each applies from its start day on, in start-day order (ties keep the order given).
+    """
+    ordered = sorted(scenario.fixes, key=lambda f: f.start_day)
+    timeline: list[tuple[float, Scenario]] = [(0.0, scenario)]
+    current = scenario
+    for fix in ordered:
+        current = apply_patch(current, fix.patch)
+        if fix.start_day == timeline[-1][0]:
+            timeline[-1] = (fix.start_day, current)
+        else:
+            timeline.append((fix.start_day, current))
+    return tuple(timeline)
+

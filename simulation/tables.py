@@ -1,0 +1,180 @@
+"""The four outcome tables: the one schema shared by the simulator, CRM imports and every KPI.
+
+Each table is a pandas DataFrame. Timestamps are real calendar ``datetime64[ns]`` values (a scenario has a start
+date), so months, quarters and ISO weeks mean what a CRO means by them. A stage a deal never reached is ``NaT``
+(timestamps), ``<NA>`` (booleans, strings) or ``NaN`` (numbers), never a fake value.
+
+The schema is data (``DEALS``, ``REVENUE``, ``SPEND``, ``RESOURCES``: column -> (dtype, meaning)) so that the docs,
+the CSV reader and the validators below all read the same definition. ``funnelsim schema --tables`` prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from simulation.errors import InputError
+
+# dtype names: "datetime" -> datetime64[ns]; "boolean" -> pandas nullable boolean; "string" -> pandas string;
+# "float" -> float64 (NaN for missing); "int" -> int64.
+Schema = Mapping[str, tuple[str, str]]
+
+TIERS: Final = ("small", "mid", "large")
+CHANNELS: Final = ("direct", "partner")
+OUTCOMES: Final = ("won", "lost", "disqualified", "open")
+# Stages in funnel order; `lost_stage` takes one of these, and the open-pipeline loader uses them too.
+STAGES: Final = ("data_quality", "data_access", "pov_queue", "pov", "validation", "negotiation")
+RETENTION: Final = ("kept", "contracted", "churned")
+REVENUE_EVENTS: Final = ("new", "churn_90d", "contraction_90d", "renewal", "expansion", "contraction", "churn")
+SPEND_CATEGORIES: Final = (
+    "marketing",
+    "account_executives",
+    "solution_engineers",
+    "pov_compute",
+    "cro_retainer",
+)
+RESOURCE_NAMES: Final = ("solution_engineers", "founder")
+
+DEALS: Final[Schema] = {
+    "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open at the start)."),
+    "tier": ("string", "Deal-size tier: small (< $50K ACV), mid ($50-150K), large (> $150K)."),
+    "channel": ("string", "Source channel: direct or partner."),
+    "arrived": ("datetime", "Inquiry / demo request: the start of the sales cycle."),
+    "dq_checked": ("datetime", "When the data-quality check decided (the last attempt, if the prospect returned)."),
+    "dq_passed": ("boolean", "The prospect's data met the quality threshold (last attempt)."),
+    "educated": ("boolean", "Failed data quality once and was sent to nurture ('educate')."),
+    "returned": ("datetime", "An educated prospect came back for a second data-quality check."),
+    "pov_requested": ("datetime", "Agreed to a technical evaluation; the data-access / privacy review starts."),
+    "data_access_granted": ("datetime", "Data access granted: the POV may start once a solution engineer is free."),
+    "pov_started": ("datetime", "A solution engineer was assigned and the model runs on the prospect's data."),
+    "pov_ended": ("datetime", "The technical evaluation ended (completed or stalled), extension included."),
+    "pov_completed": ("boolean", "The POV ran to completion (False: stalled and dropped)."),
+    "extended": ("boolean", "Results were unclear and the evaluation was extended once."),
+    "validation_passed": ("boolean", "Model-accuracy validation: 'results clear?'."),
+    "negotiation_started": ("datetime", "Commercial negotiation began."),
+    "founder_in_final_meeting": ("boolean", "The founder was needed in the final meeting."),
+    "founder_requested": ("datetime", "The deal asked for the founder's time (queue entry)."),
+    "founder_met": ("datetime", "The founder's final meeting started (queue exit)."),
+    "closed": ("datetime", "Closed won, closed lost or disqualified."),
+    "outcome": ("string", "won | lost | disqualified | open."),
+    "lost_stage": ("string", "For lost deals, the stage they were lost in (see STAGES)."),
+    "acv": ("float", "Annual contract value booked at close, USD (also the quoted size of lost and open deals)."),
+    "models": ("float", "Models the customer deploys (per-model pricing splits the ACV evenly)."),
+    "retention_90d": ("string", "kept | contracted | churned 90 days after close; <NA> while provisional."),
+    "acv_after_90d": ("float", "ACV after the 90-day retention check, USD; NaN while provisional."),
+}
+
+REVENUE: Final[Schema] = {
+    "customer": ("string", "The won deal's id."),
+    "model": ("int", "Deployed model number within the customer (1..models)."),
+    "date": ("datetime", "When the change took effect."),
+    "event": ("string", "new | churn_90d | contraction_90d | renewal | expansion | contraction | churn."),
+    "arr_delta": ("float", "Change in this model's ARR, USD (negative for churn and contraction)."),
+    "arr_after": ("float", "This model's ARR after the event, USD."),
+}
+
+SPEND: Final[Schema] = {
+    "month": ("datetime", "First day of the calendar month."),
+    "category": ("string", "marketing | account_executives | solution_engineers | pov_compute | cro_retainer."),
+    "amount": ("float", "Sales and marketing cash spent in the month, USD."),
+}
+
+RESOURCES: Final[Schema] = {
+    "time": ("datetime", "When the state changed."),
+    "resource": ("string", "solution_engineers | founder."),
+    "capacity": ("int", "Units available from this time on (fixes may change it)."),
+    "busy": ("int", "Units in use from this time on."),
+    "queue": ("int", "Deals waiting from this time on."),
+}
+
+TABLES: Final[Mapping[str, Schema]] = {
+    "deals": DEALS,
+    "revenue": REVENUE,
+    "spend": SPEND,
+    "resources": RESOURCES,
+}
+
+_PANDAS_DTYPES: Final = {
+    "datetime": "datetime64[ns]",
+    "boolean": "boolean",
+    "string": "string",
+    "float": "float64",
+    "int": "int64",
+}
+
+
+class SchemaError(InputError):
+    """A table does not follow the schema; the message names the column."""
+
+
+def empty(schema: Schema) -> pd.DataFrame:
+    """An empty table with the schema's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=_PANDAS_DTYPES[t]) for c, (t, _) in schema.items()})
+
+
+def coerce(frame: pd.DataFrame, schema: Schema, *, source: str = "table", required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return ``frame`` with the schema's dtypes; missing optional columns are added empty.
+
+    ``required`` columns must be present; anything that cannot be parsed raises :class:`SchemaError` naming
+    ``source`` and the column. Extra columns are kept (a CRM export may carry more).
+    """
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{source}: missing column(s) {', '.join(missing)}")
+    out = frame.copy()
+    for column, (kind, _) in schema.items():
+        if column not in out.columns:
+            out[column] = pd.Series(index=out.index, dtype=_PANDAS_DTYPES[kind])
+            continue
+        try:
+            out[column] = _convert(out[column], kind)
+        except (ValueError, TypeError) as exc:
+            raise SchemaError(f"{source}: column {column!r} is not {kind}: {_first_line(exc)}") from None
+    ordered = list(schema) + [c for c in out.columns if c not in schema]
+    return out[ordered]
+
+
+def _convert(values: pd.Series, kind: str) -> pd.Series:
+    if kind == "datetime":
+        return pd.to_datetime(values, errors="raise", format="mixed")
+    if kind == "boolean":
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            lowered = values.astype("string").str.strip().str.lower()
+            mapped = lowered.map({"true": True, "false": False, "1": True, "0": False, "": pd.NA})
+            bad = lowered.notna() & mapped.isna() & (lowered != "")
+            if bad.any():
+                raise ValueError(f"unexpected value {values[bad].iloc[0]!r}")
+            return mapped.astype("boolean")
+        return values.astype("boolean")
+    if kind == "string":
+        return values.astype("string")
+    if kind == "float":
+        return pd.to_numeric(values, errors="raise").astype("float64")
+    return pd.to_numeric(values, errors="raise").astype("int64")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def read_csv(path: str | Path, schema: Schema, *, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` (or a hand-made one following the schema)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise SchemaError(f"{path}: no such file") from None
+    except pd.errors.EmptyDataError:
+        raise SchemaError(f"{path}: file is empty") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SchemaError(f"{path}: not a readable CSV ({_first_line(exc)})") from None
+    return coerce(frame, schema, source=str(path), required=required)
+
+
+def describe(schema: Schema) -> str:
+    """The schema as an aligned text table (column, type, meaning)."""
+    width = max(len(c) for c in schema)
+    return "\n".join(f"{c:<{width}}  {t:<8}  {m}" for c, (t, m) in schema.items())
