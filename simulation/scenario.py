@@ -98,6 +98,7 @@ class DataQuality(Section):
 
 class Pov(Section):
     solution_engineers: int = Field(gt=0, le=1000)
+    povs_per_engineer: int = Field(default=1, gt=0, le=50, description="POVs one engineer runs at once")
     data_access_days: Distribution
     data_access_probability: Probability = 1.0
     duration_days: Distribution
@@ -229,6 +230,8 @@ class OpenDeals(Section):
     days_in_stage: Days = 0.0
     tier: Literal["small", "mid", "large"] | None = None
     channel: Literal["direct", "partner"] | None = None
+    acv: Money | None = Field(default=None, description="Quoted ACV (drawn from the tier if absent)")
+    id: str | None = Field(default=None, description="CRM id (for deals read from pipeline.csv)")
 
     @model_validator(mode="after")
     def _ages(self) -> Self:

@@ -85,7 +85,7 @@ SPEND: Final[Schema] = {
 RESOURCES: Final[Schema] = {
     "time": ("datetime", "When the state changed."),
     "resource": ("string", "solution_engineers | founder."),
-    "capacity": ("int", "Units available from this time on (fixes may change it)."),
+    "capacity": ("int", "Units available from this time on (POV slots = engineers x POVs each; fixes may change it)."),
     "busy": ("int", "Units in use from this time on."),
     "queue": ("int", "Deals waiting from this time on."),
 }

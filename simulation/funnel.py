@@ -1,0 +1,183 @@
+"""The funnel as SimPy processes: one process per deal walking the stages of DESIGN.md.
+
+Stages, in order (each a generator method returning whether the deal goes on):
+
+1. data-quality check: pass, or fail -> educate (nurture) and maybe return once for a second check, or disqualify;
+2. data-access / privacy review: granted, or refused (lost);
+3. POV: queue for a solution engineer, then model runs on the prospect's data; completes or stalls (lost);
+4. accuracy validation ("results clear?"): pass, or one extension (holding an engineer again) and a re-check;
+5. negotiation: maybe the founder in the final meeting (queue for the founder's calendar); won or lost.
+
+Durations and decisions come precomputed from :mod:`simulation.plan` (read at stage entry from the regime then in
+force); what happens is written into :class:`Ledger`'s plain column lists, turned into tables once at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from simulation.plan import Timeline
+from simulation.resources import Pool
+
+NaN = math.nan
+ENTRY = {"data_quality": 0, "data_access": 1, "pov_queue": 2, "pov": 2, "validation": 3, "negotiation": 4}
+Process = Generator[Any, Any, bool]
+
+
+class Ledger:
+    """Per-deal facts as column lists (days from the start date; NaN / None for stages never reached)."""
+
+    TIMES = (
+        "arrived", "dq_checked", "returned", "pov_requested", "data_access_granted", "pov_started",
+        "pov_ended", "negotiation_started", "founder_requested", "founder_met", "closed",
+    )
+    FLAGS = (
+        "dq_passed", "educated", "pov_completed", "extended", "validation_passed", "founder_in_final_meeting",
+    )
+    LABELS = ("outcome", "lost_stage")
+
+    def __init__(self, n: int):
+        for name in self.TIMES:
+            setattr(self, name, [NaN] * n)
+        for name in (*self.FLAGS, *self.LABELS):
+            setattr(self, name, [None] * n)
+        self.outcome: list[str | None] = ["open"] * n
+
+    def columns(self) -> dict[str, list[Any]]:
+        return {name: getattr(self, name) for name in (*self.TIMES, *self.FLAGS, *self.LABELS)}
+
+
+class Funnel:
+    """The SimPy model of one replication: the environment, the two queues and the deal processes."""
+
+    def __init__(self, env: simpy.Environment, plans: Timeline, ledger: Ledger, engineers: Pool, founder: Pool):
+        self.env, self.plans, self.ledger = env, plans, ledger
+        self.engineers, self.founder = engineers, founder
+        # The stages in order; "pov" is an extra entry point for deals whose POV was running on the start date.
+        self.steps: list[Callable[[int, float], Process]] = [
+            self.data_quality, self.data_access, self.pov, self.validation, self.negotiation,
+        ]
+
+    def arrivals(self, times: list[float]) -> Generator[simpy.Event, Any, None]:
+        """Start one deal process per arrival time (deal numbers 0..n-1 in time order)."""
+        env = self.env
+        for i, t in enumerate(times):
+            yield env.timeout(t - env.now)
+            env.process(self.deal(i))
+
+    def deal(self, i: int, stage: str = "data_quality", elapsed: float = 0.0) -> Generator[Any, Any, None]:
+        """Walk deal ``i`` from ``stage`` (``elapsed`` days already spent in it) to the end of the funnel."""
+        start = ENTRY[stage]
+        for k in range(start, len(self.steps)):
+            step = self.pov_running if k == start and stage == "pov" else self.steps[k]
+            if not (yield from step(i, elapsed if k == start else 0.0)):
+                return
+
+    def _close(self, i: int, outcome: str, lost_stage: str | None = None) -> bool:
+        ledger = self.ledger
+        ledger.closed[i] = self.env.now
+        ledger.outcome[i] = outcome
+        ledger.lost_stage[i] = lost_stage
+        return outcome == "won"
+
+    def data_quality(self, i: int, elapsed: float) -> Process:
+        env, ledger = self.env, self.ledger
+        p = self.plans.at(env.now)
+        yield env.timeout(max(p.dq_days[i] - elapsed, 0.0))
+        ledger.dq_checked[i] = env.now
+        if p.dq_pass[i]:
+            ledger.dq_passed[i] = True
+            return True
+        ledger.dq_passed[i] = False
+        if p.dq_return[i]:
+            ledger.educated[i] = True
+            yield env.timeout(p.return_after[i])
+            ledger.returned[i] = env.now
+            p = self.plans.at(env.now)
+            yield env.timeout(p.dq2_days[i])
+            ledger.dq_checked[i] = env.now
+            if p.dq2_pass[i]:
+                ledger.dq_passed[i] = True
+                return True
+        else:
+            ledger.educated[i] = self.plans.parameters_at(env.now).data_quality.on_fail == "educate"
+        return self._close(i, "disqualified", "data_quality")
+
+    def data_access(self, i: int, elapsed: float) -> Process:
+        env, ledger = self.env, self.ledger
+        ledger.pov_requested[i] = env.now - elapsed
+        p = self.plans.at(env.now)
+        yield env.timeout(max(p.access_days[i] - elapsed, 0.0))
+        if not p.access_ok[i]:
+            return self._close(i, "lost", "data_access")
+        ledger.data_access_granted[i] = env.now
+        return True
+
+    def pov(self, i: int, elapsed: float) -> Process:
+        """Queue for a solution engineer, then run the POV holding them."""
+        req = self.engineers.request()
+        yield req
+        self.ledger.pov_started[i] = self.env.now
+        return (yield from self._run_pov(i, req, 0.0))
+
+    def pov_running(self, i: int, elapsed: float) -> Process:
+        """Entry point for a deal whose POV was already running on the start date (an engineer is assigned)."""
+        req = self.engineers.request()
+        yield req
+        self.ledger.pov_started[i] = self.env.now - elapsed
+        return (yield from self._run_pov(i, req, elapsed))
+
+    def _run_pov(self, i: int, req: Any, elapsed: float) -> Process:
+        env, ledger = self.env, self.ledger
+        p = self.plans.at(env.now)
+        days = p.pov_days[i] if p.pov_complete[i] else p.pov_days[i] * p.pov_drop_at[i]
+        yield env.timeout(max(days - elapsed, 0.0))
+        self.engineers.release(req)
+        ledger.pov_ended[i] = env.now
+        ledger.pov_completed[i] = p.pov_complete[i]
+        if not p.pov_complete[i]:
+            return self._close(i, "lost", "pov")
+        return True
+
+    def validation(self, i: int, elapsed: float) -> Process:
+        env, ledger = self.env, self.ledger
+        p = self.plans.at(env.now)
+        yield env.timeout(max(p.val_days[i] - elapsed, 0.0))
+        if p.val_pass[i]:
+            ledger.validation_passed[i] = True
+            return True
+        if p.val_extend[i]:
+            ledger.extended[i] = True
+            req = self.engineers.request()
+            yield req
+            yield env.timeout(p.ext_days[i])
+            self.engineers.release(req)
+            ledger.pov_ended[i] = env.now
+            p = self.plans.at(env.now)
+            yield env.timeout(p.val2_days[i])
+            if p.val2_pass[i]:
+                ledger.validation_passed[i] = True
+                return True
+        ledger.validation_passed[i] = False
+        return self._close(i, "lost", "validation")
+
+    def negotiation(self, i: int, elapsed: float) -> Process:
+        env, ledger = self.env, self.ledger
+        ledger.negotiation_started[i] = env.now - elapsed
+        p = self.plans.at(env.now)
+        yield env.timeout(max(p.nego_days[i] - elapsed, 0.0))
+        needed = p.founder_needed[i]
+        ledger.founder_in_final_meeting[i] = needed
+        if needed:
+            ledger.founder_requested[i] = env.now
+            req = self.founder.request()
+            yield req
+            ledger.founder_met[i] = env.now
+            yield env.timeout(self.plans.at(env.now).founder_meeting_days)
+            self.founder.release(req)
+        won = p.win_with_founder[i] if needed else p.win_without_founder[i]
+        return self._close(i, "won", None) if won else self._close(i, "lost", "negotiation")

@@ -1,0 +1,89 @@
+"""Today's pipeline: the deals already in the funnel on the start date, so a forecast does not start from empty.
+
+A scenario lists them as ``[[pipeline.open]]`` entries (a count per stage with their age) or points ``pipeline.csv``
+at open deals in the deals schema; :func:`open_deals_from_csv` turns such a file into the same entries (the stage
+is the last one the deal has a timestamp for).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from simulation.arrivals import Prospects, attributes
+from simulation.errors import InputError
+from simulation.randomness import ATTRIBUTES, SLOTS
+from simulation.scenario import OpenDeals, Scenario
+from simulation.tables import CHANNELS, DEALS, TIERS, read_csv
+
+
+class Pipeline(NamedTuple):
+    prospects: Prospects
+    stage: list[str]
+    days_in_stage: list[float]
+    ids: list[str]
+    uniforms: np.ndarray  # deals x SLOTS
+
+
+def open_pipeline(scenario: Scenario, rng: np.random.Generator) -> Pipeline:
+    """Expand the open-deal entries into per-deal arrays (attributes drawn where the entry does not fix them)."""
+    entries = [e for e in scenario.pipeline.open for _ in range(e.count)]
+    n = len(entries)
+    attr_u = rng.random((n, len(ATTRIBUTES)))
+    stage_u = rng.random((n, len(SLOTS)))
+    fixed_tier = np.array([TIERS.index(e.tier) if e.tier else -1 for e in entries], dtype=int)
+    prospects = attributes(scenario, attr_u, fixed_tier)
+    channel = np.array(
+        [CHANNELS.index(e.channel) if e.channel else c for e, c in zip(entries, prospects.channel, strict=True)],
+        dtype=int,
+    )
+    acv = np.array([e.acv if e.acv is not None else a for e, a in zip(entries, prospects.acv, strict=True)])
+    arrived = -np.array([e.age_days for e in entries], dtype=float)
+    ids = [e.id or f"P{k + 1:05d}" for k, e in enumerate(entries)]
+    return Pipeline(
+        prospects._replace(arrived=arrived, channel=channel, acv=acv),
+        [e.stage for e in entries],
+        [e.days_in_stage for e in entries],
+        ids,
+        stage_u,
+    )
+
+
+# The stage a deal is in, from the last timestamp it has (checked from the end of the funnel backwards).
+_STAGE_BY_LAST_TIMESTAMP = (
+    ("negotiation_started", "negotiation"),
+    ("pov_ended", "validation"),
+    ("pov_started", "pov"),
+    ("data_access_granted", "pov_queue"),
+    ("pov_requested", "data_access"),
+    ("arrived", "data_quality"),
+)
+
+
+def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals, ...]:
+    """Read open deals (outcome ``open`` or no close date) from a deals-schema CSV as pipeline entries."""
+    table = read_csv(path, DEALS, required=("id", "arrived"))
+    still_open = table[(table["outcome"].fillna("open") == "open") & table["closed"].isna()]
+    entries = []
+    for row in still_open.itertuples(index=False):
+        if row.arrived > start_date:
+            raise InputError(f"{path}: arrived: deal {row.id} arrived after the scenario's start date")
+        column, stage = next((c, s) for c, s in _STAGE_BY_LAST_TIMESTAMP if not pd.isna(getattr(row, c)))
+        tier = row.tier if row.tier in TIERS else None
+        channel = row.channel if row.channel in CHANNELS else None
+        entries.append(
+            OpenDeals(
+                stage=stage,  # type: ignore[arg-type]
+                count=1,
+                age_days=(start_date - row.arrived).total_seconds() / 86400,
+                days_in_stage=(start_date - getattr(row, column)).total_seconds() / 86400,
+                tier=tier,
+                channel=channel,
+                acv=None if pd.isna(row.acv) else float(row.acv),
+                id=str(row.id),
+            )
+        )
+    return tuple(entries)

@@ -1,0 +1,58 @@
+"""Random streams (NumPy SPEC 7): one ``SeedSequence`` per run, children per replication and per purpose.
+
+Inside a replication each purpose has its own stream, drawn in batches before the SimPy run starts:
+
+* ``arrivals``: arrival times of new prospects;
+* ``attributes``: each prospect's tier, channel, size and number of models;
+* ``stages``: one row of uniforms per prospect, one column per stage decision or duration (see ``SLOTS``);
+* ``pipeline``: attributes and stage uniforms of the deals open at the start;
+* ``renewals``: post-sale renewal outcomes per customer, model and year.
+
+Stage durations and decisions are made by inverse CDF from these uniforms, so two scenarios run with the same seed
+see the same prospects (arrival time, tier, channel, size), and a fix changes only what it touches: the same
+prospect lands on the same quantile of the new POV duration (common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+import numpy as np
+
+Seed = int | np.random.SeedSequence
+
+# Columns of the per-deal uniform matrix, one per decision or duration in the funnel. Append only: reordering
+# would change every seeded result.
+SLOTS: Final = (
+    "dq_days", "dq_pass", "dq_return", "return_after", "dq2_days", "dq2_pass",
+    "access_days", "access_ok",
+    "pov_days", "pov_complete", "pov_drop_at",
+    "val_days", "val_pass", "val_extend", "ext_days", "val2_days", "val2_pass",
+    "nego_days", "founder_needed", "win",
+    "retention_90d", "contraction_90d",
+)
+SLOT: Final = {name: k for k, name in enumerate(SLOTS)}
+ATTRIBUTES: Final = ("tier", "channel", "acv", "models")
+
+
+class Streams(NamedTuple):
+    arrivals: np.random.Generator
+    attributes: np.random.Generator
+    stages: np.random.Generator
+    pipeline: np.random.Generator
+    renewals: np.random.Generator
+
+
+def seed_sequence(seed: Seed) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+def replication_seeds(seed: Seed, count: int) -> list[np.random.SeedSequence]:
+    """Independent child seeds for ``count`` replications; replication k gets the same one however runs are split."""
+    return seed_sequence(seed).spawn(count)
+
+
+def streams(seed: Seed) -> Streams:
+    """The per-purpose generators of one replication."""
+    children = seed_sequence(seed).spawn(len(Streams._fields))
+    return Streams(*(np.random.default_rng(child) for child in children))

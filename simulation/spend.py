@@ -1,0 +1,59 @@
+"""The spend ledger: sales and marketing cash by calendar month and category.
+
+Monthly costs are spread over the days of their month (a whole month costs exactly the monthly figure; a fix or a
+CRO starting mid-month is prorated by day). POV compute is charged per engineer-day actually spent on POVs, from
+the solution-engineer occupancy the model recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulation.plan import Timeline
+from simulation.scenario import Scenario
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def daily_busy(times: np.ndarray, busy: np.ndarray, horizon: int) -> np.ndarray:
+    """POV-days running (busy slots) on each day 0..horizon-1, from the step function (times, busy)."""
+    if len(times) == 0:
+        return np.zeros(horizon)
+    edges = np.append(times, horizon)
+    area = np.concatenate([[0.0], np.cumsum(busy * np.diff(edges))])
+    grid = np.arange(horizon + 1, dtype=float)
+    return np.diff(np.interp(grid, edges, area))
+
+
+def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.DataFrame:
+    """Rows (month, category, amount) for every month of the horizon."""
+    horizon = scenario.scenario.horizon_days
+    days = np.arange(horizon)
+    dates = pd.Timestamp(scenario.scenario.start_date) + pd.to_timedelta(days, unit="D")
+    month_length = dates.days_in_month.to_numpy(dtype=float)
+    regime = plans.index_at(days.astype(float))
+    params = [plans.parameters[r].spend for r in range(len(plans.parameters))]
+    engineers = np.array([plans.parameters[r].pov.solution_engineers for r in range(len(params))])[regime]
+
+    def per_day(values: list[float]) -> np.ndarray:
+        return np.asarray(values)[regime] / month_length
+
+    cro = scenario.cro
+    cro_days = np.zeros(horizon)
+    if cro.kind != "none":
+        end = np.inf if cro.engagement_months is None else cro.start_delay_days + cro.engagement_months * DAYS_PER_MONTH
+        cro_days = np.clip(np.minimum(days + 1, end) - np.maximum(days, cro.start_delay_days), 0, 1)
+    daily = {
+        "marketing": per_day([s.marketing_per_month for s in params]),
+        "account_executives": per_day([s.account_executives * s.account_executive_cost_per_month for s in params]),
+        "solution_engineers": engineers * per_day([s.solution_engineer_cost_per_month for s in params]),
+        "pov_compute": pov_days * np.asarray([s.pov_compute_per_day for s in params])[regime],
+        "cro_retainer": cro_days * cro.retainer_per_month / month_length,
+    }
+    months = dates.to_period("M").start_time
+    frame = pd.DataFrame({"month": months, **daily})
+    monthly = frame.groupby("month", sort=True).sum()
+    long = monthly.stack().rename("amount").reset_index()
+    long.columns = ["month", "category", "amount"]
+    return long
