@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"funnelsim {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `funnelsim schema | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"funnelsim {args.command}: interrupted; outputs already written are complete", file=sys.stderr)
         return 130

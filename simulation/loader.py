@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import InputError
+from simulation.pipeline import open_deals_from_csv
 from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, regimes
 
 Provenance = dict[tuple[str, ...], Path]
@@ -35,6 +37,7 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise _as_error(exc, provenance, path, Scenario) from None
+    scenario = _with_pipeline_csv(scenario, provenance, path)
     playbook = [(_resolve(p, provenance.get(("cro", "playbook"), path)), scenario.cro.start_delay_days)
                 for p in scenario.cro.playbook]
     stacked = [load_fix(p, offset_days=delay) for p, delay in playbook]
@@ -42,6 +45,18 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
     scenario = scenario.model_copy(update={"fixes": tuple(stacked)})
     _check_stack(scenario, path)
     return scenario
+
+
+def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -> Scenario:
+    """Read ``pipeline.csv`` (relative to the file that names it) into open-deal entries."""
+    if scenario.pipeline.csv is None:
+        return scenario
+    csv = _resolve(scenario.pipeline.csv, provenance.get(("pipeline", "csv"), path))
+    if not csv.exists():
+        raise ScenarioError(f"{path}: pipeline.csv: no such file {csv}")
+    entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
+    pipeline = scenario.pipeline.model_copy(update={"open": scenario.pipeline.open + entries, "csv": str(csv)})
+    return scenario.model_copy(update={"pipeline": pipeline})
 
 
 def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:

@@ -42,8 +42,12 @@ class Pool:
     def request(self) -> simpy.Event:
         """Ask for one unit (the caller yields the returned event); logs the queue."""
         req = self.resource.request(DEAL_PRIORITY) if self._priority else self.resource.request()  # type: ignore[call-arg]
+        req.callbacks.append(self._granted)
         self.log()
         return req
+
+    def _granted(self, _event: simpy.Event) -> None:
+        self.log()
 
     def release(self, req: Any) -> None:
         self.resource.release(req)
@@ -77,7 +81,7 @@ class Pool:
             # Granted at once when a unit is free; otherwise it takes the next unit a deal releases.
             request = self.resource.request(BLOCKER_PRIORITY) if self._priority else self.resource.request()  # type: ignore[call-arg]
             self._blockers.add(request)
-            request.callbacks.append(lambda _event: self.log())
+            request.callbacks.append(self._granted)
         self.log()
 
     def _follow(self, schedule: Sequence[tuple[float, int]]) -> Any:

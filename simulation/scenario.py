@@ -39,7 +39,7 @@ class Meta(Section):
     name: str = Field(min_length=1)
     description: str = ""
     start_date: dt.date
-    horizon_days: int = Field(gt=0, le=3650)
+    horizon_days: int = Field(gt=0, le=36500)
     currency: Literal["USD"] = "USD"
 
 

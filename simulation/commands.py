@@ -1,0 +1,110 @@
+"""``funnelsim run``, ``validate`` and ``schema``: the engine's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation.engine import Outcome, simulate
+from simulation.errors import InputError
+from simulation.loader import load_scenario
+from simulation.outputs import write_csv, write_text
+from simulation.scenario import FixFile, Scenario, regimes
+from simulation.tables import TABLES, describe
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="simulate one replication and write the four tables as CSV")
+    _scenario_arguments(run)
+    run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same prospects; default 0)")
+    run.add_argument("--out", type=Path, required=True, help="folder for deals.csv, revenue.csv, spend.csv, ...")
+    run.set_defaults(func=run_command)
+
+    validate = commands.add_parser("validate", help="check a scenario file and its fixes")
+    _scenario_arguments(validate)
+    validate.set_defaults(func=validate_command)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario and fix files")
+    schema.add_argument("--kind", choices=("scenario", "fix"), help="only this kind of file (default: both)")
+    schema.add_argument("--tables", action="store_true", help="print the outcome table schema instead")
+    schema.set_defaults(func=schema_command)
+
+
+def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", type=Path, help="scenario TOML file")
+    parser.add_argument(
+        "--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply (repeatable)"
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.fix)
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"{args.out}: --out exists and is not a folder")
+    outcome = simulate(scenario, args.seed)
+    write_outcome(outcome, args.out)
+    write_text(args.out / "scenario.json", scenario.model_dump_json(indent=2, by_alias=True) + "\n")
+    print(summary(scenario, outcome, args.seed))
+    print(f"tables written to {args.out}/ (deals.csv, revenue.csv, spend.csv, resources.csv, scenario.json)")
+    return 0
+
+
+def write_outcome(outcome: Outcome, folder: Path) -> None:
+    """Write the four tables as CSV, each atomically."""
+    for name in TABLES:
+        write_csv(getattr(outcome, name), folder / f"{name}.csv")
+
+
+def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
+    """A few lines a person reads after a run: prospects, POVs, won, ARR, median cycle."""
+    deals = outcome.deals
+    new = deals[deals["id"].str.startswith("D")]
+    won = deals[deals["outcome"] == "won"]
+    cycle = (won["closed"] - won["arrived"]).dt.total_seconds() / 86400
+    end = outcome.start_date + pd.Timedelta(days=outcome.horizon_days)
+    counts = deals["outcome"].value_counts()
+    fixes = ", ".join(f"{f.name} (day {f.start_day:g})" for f in scenario.fixes) or "none"
+    lines = [
+        f"{scenario.name} | seed {seed} | {outcome.start_date:%Y-%m-%d} to {end:%Y-%m-%d} | fixes: {fixes}",
+        f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new)} open at the start",
+        f"  POVs        {int(deals['pov_started'].notna().sum()):>6}  started"
+        f" ({int(deals['pov_completed'].fillna(False).sum())} completed)",
+        f"  won         {counts.get('won', 0):>6}  lost {counts.get('lost', 0)}, disqualified "
+        f"{counts.get('disqualified', 0)}, still open {counts.get('open', 0)}",
+        f"  ARR booked  {won['acv'].sum():>14,.0f} USD  (after 90-day churn/contraction where known: "
+        f"{won['acv_after_90d'].fillna(won['acv']).sum():,.0f})",
+        f"  median won cycle  {cycle.median():.0f} days" if len(won) else "  median won cycle  n/a (no wins)",
+    ]
+    return "\n".join(lines)
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.fix)
+    timeline = regimes(scenario)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}, {scenario.scenario.horizon_days} days from "
+          f"{scenario.scenario.start_date}")
+    for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
+        changed = ", ".join(f"{s}.{k}" for s, keys in fix.patch.items() for k in keys)
+        print(f"  fix {fix.name} from day {fix.start_day:g}: {changed}  ({fix.source})")
+    print(f"  {len(timeline)} parameter regime(s)")
+    return 0
+
+
+def schema_command(args: argparse.Namespace) -> int:
+    if args.tables:
+        for name, table in TABLES.items():
+            print(f"## {name}\n{describe(table)}\n")
+        return 0
+    schemas = {
+        "scenario": Scenario.model_json_schema(by_alias=True, mode="validation"),
+        "fix": FixFile.model_json_schema(by_alias=True, mode="validation"),
+    }
+    chosen = schemas if args.kind is None else {args.kind: schemas[args.kind]}
+    json.dump(chosen if args.kind is None else chosen[args.kind], sys.stdout, indent=2, default=str)
+    print()
+    return 0

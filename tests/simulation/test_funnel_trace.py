@@ -1,0 +1,105 @@
+"""Exact traces on tiny fixtures: the SimPy processes do what the funnel says, to the day."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from simulation.funnel import Funnel, Ledger
+from simulation.plan import timeline
+from simulation.randomness import SLOTS
+from simulation.resources import Pool
+from simulation.scenario import Scenario
+from tests.conftest import variant
+
+
+def run(scenario: Scenario, arrivals: list[float], until: float = 400.0, u: float = 0.5) -> tuple[Ledger, list]:
+    """Run the funnel for deals arriving at the given days, every uniform equal to ``u``."""
+    uniforms = np.full((len(arrivals), len(SLOTS)), u)
+    plans = timeline(scenario, uniforms)
+    env = simpy.Environment()
+    rows: list = []
+    slots = [(0.0, plans.plans[0].pov_slots)]
+    model = Funnel(env, plans, Ledger(len(arrivals)), Pool(env, "solution_engineers", slots, rows),
+                   Pool(env, "founder", [(0.0, 1)], rows))
+    model.ledger.arrived = list(arrivals)
+    env.process(model.arrivals(arrivals))
+    env.run(until=until)
+    return model.ledger, rows
+
+
+def test_one_deal_walks_every_stage_to_the_day(tiny: Scenario) -> None:
+    ledger, _ = run(tiny, [0.0])
+    # dq 5, access 10, POV 30, validation 4, negotiation 20, founder meeting 7/7 = 1 day
+    assert ledger.dq_checked[0] == 5
+    assert ledger.pov_requested[0] == 5
+    assert ledger.data_access_granted[0] == 15
+    assert ledger.pov_started[0] == 15
+    assert ledger.pov_ended[0] == 45
+    assert ledger.negotiation_started[0] == 49
+    assert ledger.founder_requested[0] == 69 and ledger.founder_met[0] == 69
+    assert ledger.closed[0] == 70
+    assert ledger.outcome[0] == "won" and ledger.lost_stage[0] is None
+
+
+def test_second_deal_queues_for_the_only_engineer(tiny: Scenario) -> None:
+    ledger, rows = run(tiny, [0.0, 1.0, 2.0])
+    assert ledger.pov_started == [15, 45, 75]  # each waits for the previous POV to end
+    assert ledger.closed == [70, 100, 130]
+    se_queue = [(t, q) for t, name, _, _, q in rows if name == "solution_engineers"]
+    assert (16.0, 1) in se_queue and (17.0, 2) in se_queue and (45.0, 1) in se_queue and (75.0, 0) in se_queue
+
+
+def test_founder_is_a_queue_too(tiny: Scenario) -> None:
+    slow_founder = variant(tiny, pov={"solution_engineers": 3}, negotiation={"founder_meetings_per_week": 0.7})
+    ledger, _ = run(slow_founder, [0.0, 0.0])
+    assert ledger.founder_requested == [69, 69]
+    assert ledger.founder_met == [69, 79]  # one meeting takes 7 / 0.7 = 10 days of the founder's calendar
+    assert ledger.closed == [79, 89]
+
+
+def test_failures_close_the_deal_in_their_stage(tiny: Scenario) -> None:
+    cases = {
+        "data_quality": variant(tiny, data_quality={"pass_probability": 0.0, "on_fail": "disqualify"}),
+        "data_access": variant(tiny, pov={"data_access_probability": 0.0}),
+        "pov": variant(tiny, pov={"completion_probability": 0.0}),
+        "validation": variant(tiny, validation={"pass_probability": 0.0}),
+        "negotiation": variant(tiny, negotiation={"win_probability": 0.0}),
+    }
+    closed_at = {"data_quality": 5, "data_access": 15, "pov": 15 + 30 * 0.5, "validation": 49, "negotiation": 70}
+    for stage, scenario in cases.items():
+        ledger, _ = run(scenario, [0.0])
+        expected_outcome = "disqualified" if stage == "data_quality" else "lost"
+        assert (ledger.outcome[0], ledger.lost_stage[0], ledger.closed[0]) == (
+            expected_outcome, stage, closed_at[stage]
+        ), stage
+
+
+def test_educated_prospect_returns_once_for_a_second_check(tiny: Scenario) -> None:
+    nurture = variant(tiny, data_quality={
+        "pass_probability": 0.4, "on_fail": "educate", "return_probability": 1.0,
+        "return_after_days": {"dist": "fixed", "value": 60},
+    })
+    ledger, _ = run(nurture, [0.0], u=0.5)  # u = 0.5 fails a 40 % check both times
+    assert ledger.educated[0] is True
+    assert ledger.returned[0] == 65 and ledger.dq_checked[0] == 70
+    assert ledger.outcome[0] == "disqualified"
+    ledger, _ = run(nurture, [0.0], u=0.3)  # passes the first check
+    assert ledger.dq_passed[0] is True and ledger.returned[0] != ledger.returned[0]  # NaN: never left
+
+
+def test_extension_holds_an_engineer_again(tiny: Scenario) -> None:
+    unclear = variant(tiny, validation={
+        "pass_probability": 0.4, "extension_probability": 1.0, "extension_days": {"dist": "fixed", "value": 15},
+    })
+    ledger, _ = run(unclear, [0.0])
+    # POV ends 45, validation 49 unclear, extension 49-64 on the engineer, re-validation 68: still unclear (u=.5)
+    assert ledger.extended[0] is True
+    assert ledger.pov_ended[0] == 64
+    assert (ledger.outcome[0], ledger.lost_stage[0], ledger.closed[0]) == ("lost", "validation", 68)
+
+
+def test_a_deal_open_at_the_horizon_stays_open(tiny: Scenario) -> None:
+    ledger, _ = run(tiny, [0.0], until=30)
+    assert ledger.outcome[0] == "open"
+    assert ledger.pov_started[0] == 15 and ledger.closed[0] != ledger.closed[0]
