@@ -1,0 +1,95 @@
+"""Sales cycle length and Sales Cycle Compression Rate (SCCR), from article A.
+
+SCCR(quarter) = (average cycle of the previous quarter − average cycle of this quarter) / previous average:
+the share by which the average sales cycle got shorter ("90 days in Q1 and 81 days in Q2: SCCR is 10 %").
+Positive means faster, negative slower. By default a deal's cycle is ``closed − arrived`` and only won deals
+count; both ends and the outcomes are configurable (e.g. ``start="data_access_granted"`` for the evaluation
+alone, or ``outcomes=("won", "lost")``). A deal belongs to the quarter of its cycle's *end* (the quarter it
+closed in). A quarter without such deals has no average (NaN), so it and the quarter after it have no SCCR
+(NaN, not 0)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.frames import is_value, require
+from analysis.periods import TimeLike, days, period_range
+
+DEFAULT_OUTCOMES = ("won",)
+
+
+def sccr_from_cycles(previous_days: float, current_days: float) -> float:
+    """SCCR: the percentage reduction of the average sales cycle versus the previous period, as a fraction.
+
+    Article A: "If your average cycle was 90 days in Q1 and 81 days in Q2, your SCCR is 10%."
+
+    >>> sccr_from_cycles(90, 81)
+    0.1
+    >>> sccr_from_cycles(90, 60)  # "compress their cycle from 90 to 60 days"
+    0.3333333333333333
+    >>> sccr_from_cycles(0, 10)  # no previous cycle to compare with
+    nan
+    """
+    if not previous_days > 0:
+        return float("nan")
+    return (float(previous_days) - float(current_days)) / float(previous_days)
+
+
+def cycle_days(
+    deals: pd.DataFrame,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+) -> pd.Series:
+    """Each deal's cycle ``end − start`` in days, for deals with one of ``outcomes`` (None: any) and both
+    times."""
+    require(deals, (start, end) + (("outcome",) if outcomes is not None else ()), "deals", "the sales cycle")
+    mask = deals[start].notna() & deals[end].notna()
+    if outcomes is not None:
+        mask &= is_value(deals["outcome"], *outcomes)
+    picked = deals[mask]
+    return days(picked[end] - picked[start]).rename("cycle_days")
+
+
+def average_cycle(
+    deals: pd.DataFrame,
+    freq: str = "Q",
+    *,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+    statistic: str = "mean",
+    first: TimeLike | None = None,
+    last: TimeLike | None = None,
+) -> pd.Series:
+    """Average sales cycle (days) per period of the cycle's end; every period from ``first`` to ``last`` is a
+    row."""
+    cycles = cycle_days(deals, start, end, outcomes)
+    ends = deals.loc[cycles.index, end]
+    index = period_range([ends], freq, first, last)
+    grouped = cycles.groupby(ends.dt.to_period(freq)).agg(statistic)
+    return grouped.reindex(index).astype("float64").rename("cycle_days")
+
+
+def sccr(
+    deals: pd.DataFrame,
+    *,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+    freq: str = "Q",
+    statistic: str = "mean",
+    first: TimeLike | None = None,
+    last: TimeLike | None = None,
+) -> pd.Series:
+    """SCCR per quarter (index ``pandas.Period``): fractional reduction of the average cycle vs the previous
+    quarter.
+
+    The first quarter has no predecessor and is NaN.
+    """
+    average = average_cycle(
+        deals, freq, start=start, end=end, outcomes=outcomes, statistic=statistic, first=first, last=last
+    )
+    previous = average.shift(1)
+    result = (previous - average) / previous.where(previous > 0)
+    return result.rename("sccr")
