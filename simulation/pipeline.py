@@ -72,8 +72,11 @@ def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals
         if row.arrived > start_date:
             raise InputError(f"{path}: arrived: deal {row.id} arrived after the scenario's start date")
         column, stage = next((c, s) for c, s in _STAGE_BY_LAST_TIMESTAMP if not pd.isna(getattr(row, c)))
-        tier = row.tier if row.tier in TIERS else None
-        channel = row.channel if row.channel in CHANNELS else None
+        tier = None if pd.isna(row.tier) else str(row.tier)
+        channel = None if pd.isna(row.channel) else str(row.channel)
+        if tier not in (None, *TIERS) or channel not in (None, *CHANNELS):
+            raise InputError(f"{path}: tier/channel: deal {row.id} has tier {tier!r}, channel {channel!r}; "
+                             f"expected one of {TIERS} and {CHANNELS}")
         entries.append(
             OpenDeals(
                 stage=stage,  # type: ignore[arg-type]
