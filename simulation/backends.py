@@ -1,13 +1,13 @@
 """Where replication batches run: in this process, in local worker processes, or on a Dask cluster.
 
-Every backend has one job: call a picklable top-level function on each task and yield the results as they finish
-(in any order; the caller puts them back in replication order). Tasks carry everything a worker needs (the frozen
-scenario and the replications' seeds), so results never depend on which worker ran what or how many there were.
-A SimPy environment cannot be pickled, so each task builds its own inside the worker.
+Every backend has one job: call a picklable top-level function on each task and yield the results as they
+finish (in any order; the caller puts them back in replication order). Tasks carry everything a worker needs
+(the frozen scenario and the replications' seeds), so results never depend on which worker ran what or how
+many there were. A SimPy environment cannot be pickled, so each task builds its own inside the worker.
 
 * ``serial``: in this process, in task order; for debugging (breakpoints and tracebacks work as usual).
-* ``process``: a pool of local worker processes (default: one per core). Workers ignore Ctrl-C, so an interrupt
-  stops the run from the parent without breaking the pool.
+* ``process``: a pool of local worker processes (default: one per core). Workers ignore Ctrl-C, so an
+  interrupt stops the run from the parent without breaking the pool.
 * ``dask``: a Dask distributed cluster: an existing one (``scheduler="tcp://host:8786"``; its workers need
   funnelsim installed) or a ``LocalCluster`` started for the run. Each task gets its own key
   (``pure=False``), so Dask's result cache never collapses two batches into one.
@@ -39,7 +39,7 @@ PRELOAD: Final = ["simulation.engine", "simulation.replications"]
 
 
 class BackendError(InputError):
-    """A backend that cannot be used as asked (unknown name, bad worker count, Dask missing or unreachable)."""
+    """A backend that cannot be used as asked (unknown name, bad worker count, Dask missing/unreachable)."""
 
 
 class Backend(Protocol):
@@ -48,8 +48,9 @@ class Backend(Protocol):
 
     def __enter__(self) -> Backend: ...
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        ...
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
 
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for every task as each finishes (any order)."""
@@ -73,7 +74,9 @@ class SerialBackend:
     def __enter__(self) -> SerialBackend:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         return None
 
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
@@ -102,7 +105,9 @@ class ProcessBackend:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -131,7 +136,7 @@ class ProcessBackend:
 
 
 class DaskBackend:
-    """Tasks on a Dask distributed cluster: ``scheduler`` address, or a LocalCluster of ``workers`` processes."""
+    """Tasks on a Dask cluster: the one at ``scheduler``, or a LocalCluster of ``workers`` processes."""
 
     name = "dask"
 
@@ -160,10 +165,14 @@ class DaskBackend:
                 self._client = Client(self._cluster)
         except OSError as exc:
             self.__exit__(None, None, None)
-            raise BackendError(f"--scheduler {self.scheduler}: cannot connect to the Dask scheduler ({exc})") from None
+            raise BackendError(
+                f"--scheduler {self.scheduler}: cannot connect to the Dask scheduler ({exc})"
+            ) from None
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None

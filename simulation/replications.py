@@ -1,23 +1,25 @@
 """Monte Carlo replications of one scenario, reduced as they finish, written per batch, resumable.
 
-``run_replications(scenario, seed, reps, reducer)`` runs replications 0..reps-1; replication k always simulates with
-child k of the run's ``SeedSequence`` (:func:`simulation.randomness.replication_seeds`), so the result depends on
-the seed only, never on the batch size, the worker count or the backend (:mod:`simulation.backends`). Two scenarios
-run with the same seed see the same prospects: their replications are paired (common random numbers).
+``run_replications(scenario, seed, reps, reducer)`` runs replications 0..reps-1; replication k always
+simulates with child k of the run's ``SeedSequence`` (:func:`simulation.randomness.replication_seeds`), so the
+result depends on the seed only, never on the batch size, the worker count or the backend
+(:mod:`simulation.backends`). Two scenarios run with the same seed see the same prospects: their replications
+are paired (common random numbers).
 
 Each replication is reduced at once by the ``reducer`` (passed in by the caller; the engine knows no KPI) to a
-:class:`Reduction`: a row of numbers and a small per-month series. Outcome tables are dropped, so memory does not
-grow with the number of replications; the deals tables of the first ``keep_deals`` replications are kept on request.
+:class:`Reduction`: a row of numbers and a small per-month series. Outcome tables are dropped, so memory does
+not grow with the number of replications; the deals tables of the first ``keep_deals`` replications are kept
+on request.
 
 With a ``store`` folder every finished batch is written atomically::
 
-    DIR/manifest.json                   scenario hash, seed, reps, batch size, reducer: what the batches belong to
-    DIR/batches/000012.series.csv       per-month series of batch 12's replications
-    DIR/batches/000012.kpis.csv         its KPI rows (written last: its presence marks the batch as done)
-    DIR/deals/replication_000003.csv    deals table of replication 3 (only if keep_deals > 3)
+    DIR/manifest.json                  scenario hash, seed, reps, batch size, reducer of the run
+    DIR/batches/000012.series.csv      per-month series of batch 12's replications
+    DIR/batches/000012.kpis.csv        its KPI rows (written last: its presence marks the batch as done)
+    DIR/deals/replication_000003.csv   deals table of replication 3 (only if keep_deals > 3)
 
-so an interrupted run keeps what it finished and ``resume=True`` runs only the missing batches; the final tables are
-then read back from the batch files, identical to an uninterrupted run's.
+so an interrupted run keeps what it finished and ``resume=True`` runs only the missing batches; the final
+tables are then read back from the batch files, identical to an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -110,7 +112,9 @@ def outcome_counts(scenario: Scenario, outcome: Outcome) -> Reduction:
         "open": float((deals["outcome"] == "open").fillna(False).sum()),
         "booked_acv": float(acv[won].sum()),
     }
-    series = pd.DataFrame({MONTH: months.astype(str), "booked_acv": booked.reindex(months, fill_value=0.0).cumsum()})
+    series = pd.DataFrame(
+        {MONTH: months.astype(str), "booked_acv": booked.reindex(months, fill_value=0.0).cumsum()}
+    )
     return Reduction(kpis, series.reset_index(drop=True))
 
 
@@ -168,8 +172,10 @@ def scenario_hash(scenario: Scenario) -> str:
 def _seed_record(seed: Seed) -> Any:
     if isinstance(seed, np.random.SeedSequence):
         entropy = seed.entropy
-        return {"entropy": entropy if isinstance(entropy, int) else list(np.atleast_1d(entropy).tolist()),
-                "spawn_key": list(seed.spawn_key)}
+        return {
+            "entropy": entropy if isinstance(entropy, int) else [int(e) for e in entropy or ()],
+            "spawn_key": list(seed.spawn_key),
+        }
     return int(seed)
 
 
@@ -201,7 +207,9 @@ class RunStore:
         except FileNotFoundError:
             return None
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ResumeError(f"{self.manifest_path}: unreadable manifest; start again without --resume") from None
+            raise ResumeError(
+                f"{self.manifest_path}: unreadable manifest; start again without --resume"
+            ) from None
 
     def start(self, manifest: dict[str, Any]) -> None:
         """Begin a fresh run: drop an earlier run's batches and deals, write the manifest."""
@@ -229,20 +237,29 @@ class RunStore:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    # round_trip: the floats read back are bit-identical to those written (pandas writes the shortest repr).
-    return pd.read_csv(path, float_precision="round_trip", dtype={MONTH: str}, keep_default_na=False,
-                       na_values=[""])
+    # pandas writes the shortest repr of each float and parses it back exactly: bit-identical floats.
+    return pd.read_csv(path, dtype={MONTH: str}, keep_default_na=False, na_values=[""])
 
 
 def _assemble(kpis: Iterable[pd.DataFrame], series: Iterable[pd.DataFrame]) -> Replications:
-    k = pd.concat(list(kpis), ignore_index=True).sort_values(REPLICATION, kind="stable").reset_index(drop=True)
-    s = pd.concat(list(series), ignore_index=True).sort_values(REPLICATION, kind="stable").reset_index(drop=True)
+    k = (
+        pd.concat(list(kpis), ignore_index=True)
+        .sort_values(REPLICATION, kind="stable")
+        .reset_index(drop=True)
+    )
+    s = (
+        pd.concat(list(series), ignore_index=True)
+        .sort_values(REPLICATION, kind="stable")
+        .reset_index(drop=True)
+    )
     k[REPLICATION] = k[REPLICATION].astype("int64")
     s[REPLICATION] = s[REPLICATION].astype("int64")
     return Replications(k, s)
 
 
-def manifest_for(scenario: Scenario, seed: Seed, reps: int, batch_size: int, reducer: Reducer) -> dict[str, Any]:
+def manifest_for(
+    scenario: Scenario, seed: Seed, reps: int, batch_size: int, reducer: Reducer
+) -> dict[str, Any]:
     return {
         "format": MANIFEST_FORMAT,
         "scenario": scenario.name,
@@ -268,8 +285,8 @@ def _check_resume(store: RunStore, wanted: dict[str, Any]) -> None:
     ):
         if found.get(key) != wanted[key]:
             raise ResumeError(
-                f"{store.folder}: --resume: the run there has a different {what} "
-                f"({found.get(key)!r}, asked for {wanted[key]!r}); rerun without --resume or use another --out"
+                f"{store.folder}: --resume: the run there has a different {what} ({found.get(key)!r}, "
+                f"asked for {wanted[key]!r}); rerun without --resume or use another --out"
             )
 
 
@@ -287,11 +304,11 @@ def run_replications(
     progress: bool = False,
     on_batch: Callable[[BatchResult], None] | None = None,
 ) -> Replications:
-    """Run ``reps`` replications of ``scenario`` from ``seed`` and return their reductions in replication order.
+    """Run ``reps`` replications of ``scenario`` from ``seed``; their reductions in replication order.
 
     ``backend`` is entered by the caller (``with make_backend(...) as backend``); None runs serially here.
-    ``store``: folder for the per-batch files (needed for ``resume`` and ``keep_deals``). ``on_batch`` is called
-    after each batch is stored (progress reporting, tests).
+    ``store``: folder for the per-batch files (needed for ``resume`` and ``keep_deals``). ``on_batch`` is
+    called after each batch is stored (progress reporting, tests).
     """
     if reps < 1:
         raise InputError(f"--reps must be at least 1, got {reps}")
@@ -300,7 +317,9 @@ def run_replications(
     runner: Backend = backend if backend is not None else SerialBackend()
     run = RunStore(store) if store is not None else None
     found = run.manifest() if (run is not None and resume) else None
-    size = batch_size or (int(found["batch_size"]) if found and "batch_size" in found else default_batch_size(reps))
+    size = batch_size or (
+        int(found["batch_size"]) if found and "batch_size" in found else default_batch_size(reps)
+    )
     if size < 1:
         raise InputError(f"--batch-size must be at least 1, got {size}")
     tasks = batches(scenario, seed, reps, reducer, size, keep_deals)
@@ -315,8 +334,15 @@ def run_replications(
     todo = [task for task in tasks if task.index not in finished]
     results: list[BatchResult] = []
     already = sum(len(t.seeds) for t in tasks if t.index in finished)
-    with tqdm(total=reps, initial=already, unit="rep", desc=scenario.name, disable=not progress,
-              dynamic_ncols=True, leave=False) as bar:
+    with tqdm(
+        total=reps,
+        initial=already,
+        unit="rep",
+        desc=scenario.name,
+        disable=not progress,
+        dynamic_ncols=True,
+        leave=False,
+    ) as bar:
         for result in runner.run(run_batch, todo):
             if run is not None:
                 run.write(result)
