@@ -41,11 +41,23 @@ class Ledger:
     LABELS = ("outcome", "lost_stage")
 
     def __init__(self, n: int):
-        for name in self.TIMES:
-            setattr(self, name, [NaN] * n)
-        for name in (*self.FLAGS, *self.LABELS):
-            setattr(self, name, [None] * n)
-        self.outcome: list[str | None] = ["open"] * n
+        def times() -> list[float]:
+            return [NaN] * n
+
+        def flags() -> list[bool | None]:
+            return [None] * n
+
+        self.arrived, self.dq_checked, self.returned = times(), times(), times()
+        self.pov_requested, self.data_access_granted, self.pov_started, self.pov_ended = (
+            times(), times(), times(), times()
+        )
+        self.negotiation_started, self.founder_requested, self.founder_met, self.closed = (
+            times(), times(), times(), times()
+        )
+        self.dq_passed, self.educated, self.pov_completed = flags(), flags(), flags()
+        self.extended, self.validation_passed, self.founder_in_final_meeting = flags(), flags(), flags()
+        self.outcome: list[str] = ["open"] * n
+        self.lost_stage: list[str | None] = [None] * n
 
     def columns(self) -> dict[str, list[Any]]:
         return {name: getattr(self, name) for name in (*self.TIMES, *self.FLAGS, *self.LABELS)}

@@ -79,12 +79,12 @@ def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals
                              f"expected one of {TIERS} and {CHANNELS}")
         entries.append(
             OpenDeals(
-                stage=stage,  # type: ignore[arg-type]
+                stage=stage,  # type: ignore[arg-type]  # one of STAGES by construction
                 count=1,
                 age_days=(start_date - row.arrived).total_seconds() / 86400,
                 days_in_stage=(start_date - getattr(row, column)).total_seconds() / 86400,
-                tier=tier,
-                channel=channel,
+                tier=tier,  # type: ignore[arg-type]  # checked against TIERS above
+                channel=channel,  # type: ignore[arg-type]
                 acv=None if pd.isna(row.acv) else float(row.acv),
                 id=str(row.id),
             )

@@ -12,6 +12,7 @@ they finish their current POV.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import simpy
@@ -27,7 +28,7 @@ class Pool:
     def __init__(self, env: simpy.Environment, name: str, schedule: Sequence[tuple[float, int]], rows: list[Row]):
         self.env, self.name, self.rows = env, name, rows
         capacities = [c for _, c in schedule]
-        shrinks = any(b < a for a, b in zip(capacities, capacities[1:], strict=False))
+        shrinks = any(b < a for a, b in pairwise(capacities))
         self.maximum = max(capacities)
         self.resource: simpy.Resource = (
             simpy.PriorityResource(env, self.maximum) if shrinks else simpy.Resource(env, self.maximum)

@@ -65,13 +65,13 @@ def revenue_events(
     events: list[Event] = []
     deals = np.flatnonzero(won)
     n_models = models.astype(int)
-    for i in deals:
+    for i in deals.tolist():
         per_model = acv[i] / n_models[i]
         for m in range(n_models[i]):
             events.append((i, m + 1, closed[i], "new", per_model, per_model))
     # The 90-day check changes every model of the customer by the same share.
     after = retention.acv_after
-    for i in deals:
+    for i in deals.tolist():
         status = retention.status[i]
         if status in (CHURNED, CONTRACTED):
             new_arr = after[i] / n_models[i]
@@ -114,10 +114,8 @@ def _renewals(
             mask = live & (regime == r)
             churn = mask & (u_kind < ret.renewal_churn_probability)
             contract = mask & ~churn & (u_kind < ret.renewal_churn_probability + ret.renewal_contraction_probability)
-            expand = mask & ~churn & ~contract & (
-                u_kind
-                < ret.renewal_churn_probability + ret.renewal_contraction_probability + ret.renewal_expansion_probability
-            )
+            ceiling = ret.renewal_churn_probability + ret.renewal_contraction_probability
+            expand = mask & ~churn & ~contract & (u_kind < ceiling + ret.renewal_expansion_probability)
             new[churn], kind[churn] = 0.0, "churn"
             new[contract] = value[contract] * (1 - ret.renewal_contraction_fraction.ppf(u_size[contract]))
             kind[contract] = "contraction"

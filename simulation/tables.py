@@ -115,7 +115,9 @@ def empty(schema: Schema) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_PANDAS_DTYPES[t]) for c, (t, _) in schema.items()})
 
 
-def coerce(frame: pd.DataFrame, schema: Schema, *, source: str = "table", required: tuple[str, ...] = ()) -> pd.DataFrame:
+def coerce(
+    frame: pd.DataFrame, schema: Schema, *, source: str = "table", required: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Return ``frame`` with the schema's dtypes; missing optional columns are added empty.
 
     ``required`` columns must be present; anything that cannot be parsed raises :class:`SchemaError` naming

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from simulation.distributions import (
-    Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Uniform, Weibull,
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Triangular,
+    Uniform,
+    Weibull,
 )
 
 ADAPTER: TypeAdapter[object] = TypeAdapter(Distribution)
