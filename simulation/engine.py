@@ -18,7 +18,7 @@ from simulation import spend as spend_ledger
 from simulation.arrivals import Prospects, arrival_times, attributes, max_models
 from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
-from simulation.plan import timeline
+from simulation.plan import Timeline, timeline
 from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
 from simulation.resources import Pool, Row, capacity_schedule
 from simulation.scenario import Scenario
@@ -90,14 +90,14 @@ def _deals_table(
     ledger: Ledger,
     ids: list[str],
     uniforms: np.ndarray,
-    plans: object,
+    plans: Timeline,
     horizon: float,
 ) -> tuple[pd.DataFrame, post_sale.Retention90]:
     start = pd.Timestamp(scenario.scenario.start_date)
     columns = ledger.columns()
     closed = np.asarray(columns["closed"], dtype=float)
     won = np.array([o == "won" for o in columns["outcome"]])
-    retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)  # type: ignore[arg-type]
+    retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
     data: dict[str, object] = {
         "id": ids,
         "tier": [TIERS[t] for t in prospects.tier],
@@ -122,7 +122,7 @@ def _revenue_table(
     prospects: Prospects,
     retention: post_sale.Retention90,
     renewal_u: np.ndarray,
-    plans: object,
+    plans: Timeline,
     horizon: float,
     ids: list[str],
 ) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def _revenue_table(
     closed = ((closed_ts - start) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     won = (by_id.loc[ids, "outcome"] == "won").to_numpy()
     events = post_sale.revenue_events(
-        won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon  # type: ignore[arg-type]
+        won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
     )
     frame = pd.DataFrame(events, columns=["deal", "model", "day", "event", "arr_delta", "arr_after"])
     frame.insert(0, "customer", [ids[i] for i in frame.pop("deal")])
