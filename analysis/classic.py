@@ -52,9 +52,7 @@ def ltv(
     """
     if math.isnan(annual_churn_rate) or math.isnan(arpa):
         return float("nan")
-    lifetime = (
-        max_lifetime_years if annual_churn_rate <= 0 else min(1.0 / annual_churn_rate, max_lifetime_years)
-    )
+    lifetime = max_lifetime_years if annual_churn_rate <= 0 else min(1.0 / annual_churn_rate, max_lifetime_years)
     return float(arpa) * gross_margin * lifetime
 
 

@@ -184,9 +184,7 @@ def compare_plans(
     )
 
 
-def attainment(
-    actual: float, target: float, *, lower_is_better: bool = False, cap: float = ATTAINMENT_CAP
-) -> float:
+def attainment(actual: float, target: float, *, lower_is_better: bool = False, cap: float = ATTAINMENT_CAP) -> float:
     """Attainment of a KPI target in [0, cap]: actual / target, or target / actual when lower is better (QTE
     days). An unmeasured KPI (NaN) earns 0.
 

@@ -10,10 +10,13 @@ closed in). A quarter without such deals has no average (NaN), so it and the qua
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pandas as pd
 
 from analysis.frames import is_value, require
-from analysis.periods import TimeLike, days, period_range
+from analysis.periods import PeriodLike, TimeLike, as_period, bounds, days, period_range, within
 
 DEFAULT_OUTCOMES = ("won",)
 
@@ -93,3 +96,41 @@ def sccr(
     previous = average.shift(1)
     result = (previous - average) / previous.where(previous > 0)
     return result.rename("sccr")
+
+
+def previous_period(period: PeriodLike) -> PeriodLike:
+    """The period just before: the previous ``pandas.Period`` of the same frequency, or for a ``(start, end)`` pair
+    the window of the same length ending at ``start``."""
+    if isinstance(period, tuple):
+        start, end = bounds(period)
+        return (start - (end - start), start)
+    return as_period(period) - 1
+
+
+def period_cycle(
+    deals: pd.DataFrame,
+    period: PeriodLike | None,
+    *,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+) -> float:
+    """Mean cycle (days) of the deals whose cycle ended in the period (NaN when none)."""
+    cycles = cycle_days(deals, start, end, outcomes)
+    picked = cycles[within(deals.loc[cycles.index, end], period)]
+    return float(picked.mean()) if len(picked) else float("nan")
+
+
+def period_sccr(
+    deals: pd.DataFrame,
+    period: PeriodLike,
+    *,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+) -> float:
+    """SCCR of one period against the period before it (:func:`previous_period`); NaN when either has no cycle."""
+    options: dict[str, Any] = {"start": start, "end": end, "outcomes": outcomes}
+    current = period_cycle(deals, period, **options)
+    previous = period_cycle(deals, previous_period(period), **options)
+    return sccr_from_cycles(previous, current) if not math.isnan(current) else float("nan")

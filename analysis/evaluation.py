@@ -66,9 +66,7 @@ def qte_velocity(
     Article B: "the time from when a prospect agrees to a technical evaluation (granting data access) to when
     they either sign a contract or drop out. A healthy QTE velocity is under 45 days"."""
     require(deals, (start, end, "outcome"), "deals", "QTE velocity")
-    mask = (
-        deals[start].notna() & deals[end].notna() & is_value(deals["outcome"], "won", "lost", "disqualified")
-    )
+    mask = deals[start].notna() & deals[end].notna() & is_value(deals["outcome"], "won", "lost", "disqualified")
     mask &= within(deals[end], period)
     picked = days(deals.loc[mask, end] - deals.loc[mask, start])
     if picked.empty:

@@ -21,9 +21,7 @@ def require(frame: pd.DataFrame, columns: Iterable[str], table: str, purpose: st
         raise SchemaError(f"{table}: missing column(s) {', '.join(missing)} (needed for {purpose})")
 
 
-def prepare(
-    frame: pd.DataFrame, table: str, required: tuple[str, ...] = (), source: str | None = None
-) -> pd.DataFrame:
+def prepare(frame: pd.DataFrame, table: str, required: tuple[str, ...] = (), source: str | None = None) -> pd.DataFrame:
     """``frame`` coerced to the schema of ``table`` (``deals``, ``revenue``, ``spend``, ``resources``)."""
     return coerce(frame, TABLES[table], source=source or table, required=required)
 

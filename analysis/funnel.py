@@ -48,30 +48,28 @@ _EXIT = {
 
 
 def _times(deals: pd.DataFrame, column: str) -> pd.Series:
-    return (
-        deals[column]
-        if column in deals.columns
-        else pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]")
-    )
+    return deals[column] if column in deals.columns else pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]")
 
 
 def entered(deals: pd.DataFrame) -> pd.DataFrame:
-    """Per deal and stage (columns in funnel order), whether the deal entered the stage."""
+    """Per deal and stage (columns in funnel order), whether the deal entered the stage (it has the stage's entry
+    time, or entered a later stage)."""
     require(deals, ("arrived", "outcome"), "deals", "funnel conversion")
     result = {stage: _times(deals, column).notna() for stage, column in _ENTRY.items()}
     reached_negotiation = _times(deals, "negotiation_started").notna()
     completed = flag(deals["pov_completed"]) if "pov_completed" in deals.columns else reached_negotiation
     result["validation"] = (result["validation"] & completed) | reached_negotiation
     result["data_quality"] = deals["arrived"].notna()
-    return pd.DataFrame(result, index=deals.index)[list(STAGES)]
+    raw = pd.DataFrame(result, index=deals.index)[list(STAGES)].astype("int8")
+    # A deal in a later stage went through the earlier ones even where their times are missing (open deals
+    # loaded mid-funnel, CRM exports without every stage date).
+    return raw.iloc[:, ::-1].cummax(axis=1).iloc[:, ::-1].astype(bool)
 
 
 def loss_stage(deals: pd.DataFrame) -> pd.Series:
     """Each lost or disqualified deal's stage of loss (``<NA>`` for won and open deals)."""
     visits = entered(deals)
-    last = pd.Series(
-        np.array(STAGES, dtype=object)[visits.to_numpy().cumsum(axis=1).argmax(axis=1)], index=deals.index
-    )
+    last = pd.Series(np.array(STAGES, dtype=object)[visits.to_numpy().cumsum(axis=1).argmax(axis=1)], index=deals.index)
     recorded = (
         deals["lost_stage"].astype("string")
         if "lost_stage" in deals.columns
@@ -183,9 +181,7 @@ class Bottleneck:
     waiting_share: float
 
 
-def biggest_bottleneck(
-    deals: pd.DataFrame, period: PeriodLike | None = None, by: str = "total_days"
-) -> Bottleneck:
+def biggest_bottleneck(deals: pd.DataFrame, period: PeriodLike | None = None, by: str = "total_days") -> Bottleneck:
     """The stage with the largest ``by`` (default: deal-days spent in the stage by visits ended in the
     period)."""
     table = stage_time_summary(deals, period)

@@ -63,9 +63,7 @@ def tier_of_acv(acv: pd.Series) -> pd.Series:
     ['small', 'mid', 'mid', 'large']
     """
     values = acv.to_numpy(dtype=float)
-    tier = np.select(
-        [values < SMALL_MAX_ACV, values <= LARGE_MIN_ACV, values > LARGE_MIN_ACV], list(TIERS), ""
-    )
+    tier = np.select([values < SMALL_MAX_ACV, values <= LARGE_MIN_ACV, values > LARGE_MIN_ACV], list(TIERS), "")
     return pd.Series(tier, index=acv.index, dtype="string").replace("", pd.NA)
 
 
@@ -91,9 +89,7 @@ def settlement(deals: pd.DataFrame) -> pd.DataFrame:
         bad = deals.loc[won & acv.isna()]
         ids = ", ".join(map(str, bad["id"].head(3))) if "id" in bad.columns else f"{len(bad)} deal(s)"
         raise SchemaError(f"deals: column 'acv' is empty for won deal(s) {ids}")
-    status = (
-        deals["retention_90d"] if "retention_90d" in deals.columns else pd.Series(pd.NA, index=deals.index)
-    )
+    status = deals["retention_90d"] if "retention_90d" in deals.columns else pd.Series(pd.NA, index=deals.index)
     after = (
         deals["acv_after_90d"].astype("float64")
         if "acv_after_90d" in deals.columns
@@ -178,9 +174,7 @@ def nnarr_by_period(
     return _table(parts, key, parts["won"], list(index), "period").set_axis(index)
 
 
-def _table(
-    parts: pd.DataFrame, key: pd.Series, mask: pd.Series, levels: list[Any], name: str
-) -> pd.DataFrame:
+def _table(parts: pd.DataFrame, key: pd.Series, mask: pd.Series, levels: list[Any], name: str) -> pd.DataFrame:
     picked = parts[mask & parts["won"]].assign(
         key=key[mask & parts["won"]],
         pending=lambda f: ~f["settled"],
@@ -220,9 +214,7 @@ def spend_by_category(spend: pd.DataFrame, period: PeriodLike | None = None) -> 
     return amount.groupby(spend["category"].astype("string"), sort=True).sum().rename("amount")
 
 
-def spend_in(
-    spend: pd.DataFrame, period: PeriodLike | None = None, categories: tuple[str, ...] | None = None
-) -> float:
+def spend_in(spend: pd.DataFrame, period: PeriodLike | None = None, categories: tuple[str, ...] | None = None) -> float:
     """Total sales and marketing cash spent in the period, CRO fee included (optionally only some categories).
 
     Spend is monthly; a period covering part of a month takes that share of the month's days (e.g. the

@@ -74,9 +74,7 @@ def as_period(value: pd.Period | str) -> pd.Period:
     try:
         return pd.Period(value)
     except (ValueError, TypeError):
-        raise PeriodError(
-            f"not a period: {value!r} (use e.g. 2027Q1, 2027-03, 2027 or START:END dates)"
-        ) from None
+        raise PeriodError(f"not a period: {value!r} (use e.g. 2027Q1, 2027-03, 2027 or START:END dates)") from None
 
 
 def trailing(as_of: TimeLike, days: float = 30) -> tuple[pd.Timestamp, pd.Timestamp]:

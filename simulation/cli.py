@@ -16,6 +16,7 @@ from simulation.errors import InputError
 # Modules providing commands, in the order `funnelsim --help` lists them.
 COMMAND_MODULES = (
     "simulation.commands",
+    "analysis.kpi_commands",
 )
 
 EXIT_BAD_INPUT = 2
