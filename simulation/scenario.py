@@ -10,7 +10,7 @@ when a prospect enters a stage.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import lru_cache
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
@@ -331,7 +331,7 @@ def apply_patch(scenario: Scenario, patch: dict[str, dict[str, Any]]) -> Scenari
     return scenario.model_copy(update=update)
 
 
-@cache
+@lru_cache(maxsize=64)
 def regimes(scenario: Scenario) -> tuple[tuple[float, Scenario], ...]:
     """The parameter timeline: ``(from_day, parameters)`` pairs in day order, the first from day 0.
 
