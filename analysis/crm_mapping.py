@@ -7,6 +7,7 @@ A mapping is TOML (see ``scenarios/mappings/``)::
     date_format = "%m/%d/%Y"      # strftime format of the date columns; default: ISO / mixed
     as_of = "2024-06-30"          # when the export was taken; default: the latest date in the file
     complete_from = "2023-01-01"  # deals created earlier are incomplete (left-truncated); fits skip them
+    created_until = "2024-03-31"  # the export holds deals created up to this day only (a sampling frame)
     zero_amount = "missing"       # an amount of 0 on a deal that is not won means "unknown" (or "zero")
     outcome_rule = "stage"        # "stage": outcome from [stages]; "won_if_closed": a close date means won
     join = { file = "closed.csv", on = "lead_id" }   # optional second file, left-joined on a key
@@ -84,6 +85,7 @@ class Source(_Strict):
     date_format: str | None = None
     as_of: dt.date | None = None
     complete_from: dt.date | None = None
+    created_until: dt.date | None = None
     zero_amount: Literal["missing", "zero"] = "zero"
     outcome_rule: Literal["stage", "won_if_closed"] = "stage"
     join: Join | None = None
