@@ -4,28 +4,40 @@ This is the edge: everything a user can get wrong in a file is caught here and r
 :class:`ScenarioError` line naming the file, the key and the problem. ``extends`` chains are merged (child over
 parent, tables recursively, a distribution or array replaced whole); fixes are validated on their own (as partial
 sections) and again once stacked on the base, so a fix that breaks a cross-field rule is named too.
+
+Files are validated strictly: a TOML value must already have the type the key needs (``true`` or ``"0.5"`` is not
+a probability; an integer is accepted where a number is), as the JSON Schema printed by ``funnelsim schema`` says.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_args
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from simulation.distributions import Distribution
 from simulation.errors import InputError
 from simulation.pipeline import open_deals_from_csv
-from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, regimes
+from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, apply_patch
 
 Provenance = dict[tuple[str, ...], Path]
+M = TypeVar("M", bound=BaseModel)
 
 
 class ScenarioError(InputError):
     """A scenario or fix file is unusable; ``str(error)`` is the one-line message for the user."""
+
+    def __init__(self, message: str) -> None:
+        # One line, whatever a value, a key or a path contained (newlines, NULs and the like are escaped).
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
 
 
 def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenario:
@@ -33,30 +45,20 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
     path = Path(path)
     raw, provenance = _read_chain(path, ())
     raw.pop("extends", None)
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise _as_error(exc, provenance, path, Scenario) from None
-    scenario = _with_pipeline_csv(scenario, provenance, path)
-    playbook = [(_resolve(p, provenance.get(("cro", "playbook"), path)), scenario.cro.start_delay_days)
-                for p in scenario.cro.playbook]
-    stacked = [load_fix(p, offset_days=delay) for p, delay in playbook]
-    stacked += [load_fix(Path(p)) for p in fixes]
-    scenario = scenario.model_copy(update={"fixes": tuple(stacked)})
-    _check_stack(scenario, path)
+    if "fixes" in raw:
+        raise ScenarioError(f"{provenance[('fixes',)]}: fixes: unknown key (fixes come from --fix or cro.playbook)")
+    with np.errstate(all="ignore"):
+        scenario = _validate(Scenario, raw, provenance, path)
+        scenario = _with_pipeline_csv(scenario, provenance, path)
+        playbook_file = _source_of(("cro", "playbook"), provenance, path)
+        stacked = [
+            load_fix(_existing(p, playbook_file, "cro.playbook"), offset_days=scenario.cro.start_delay_days)
+            for p in scenario.cro.playbook
+        ]
+        stacked += [load_fix(Path(p)) for p in fixes]
+        scenario = scenario.model_copy(update={"fixes": tuple(stacked)})
+        _check_stack(scenario, path)
     return scenario
-
-
-def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -> Scenario:
-    """Read ``pipeline.csv`` (relative to the file that names it) into open-deal entries."""
-    if scenario.pipeline.csv is None:
-        return scenario
-    csv = _resolve(scenario.pipeline.csv, provenance.get(("pipeline", "csv"), path))
-    if not csv.exists():
-        raise ScenarioError(f"{path}: pipeline.csv: no such file {csv}")
-    entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
-    pipeline = scenario.pipeline.model_copy(update={"open": scenario.pipeline.open + entries, "csv": str(csv)})
-    return scenario.model_copy(update={"pipeline": pipeline})
 
 
 def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
@@ -65,18 +67,18 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
     raw = _read_toml(path)
     if "extends" in raw:
         raise ScenarioError(f"{path}: extends: a fix cannot extend another file; pass several --fix instead")
+    if "fix" not in raw and "scenario" in raw:
+        raise ScenarioError(f"{path}: fix: this is a scenario file, not a fix (a fix starts with a [fix] table)")
     for key in raw:
         if key != "fix" and key not in FIXABLE and key in Scenario.model_fields:
             raise ScenarioError(
                 f"{path}: {key}: a fix cannot change [{key}]; fixes may change {', '.join(FIXABLE)} "
                 "(arrivals stay fixed so every scenario sees the same prospects)"
             )
-    try:
-        parsed = FixFile.model_validate(raw)
-    except ValidationError as exc:
-        raise _as_error(exc, {}, path, FixFile) from None
+    with np.errstate(all="ignore"):
+        parsed = _validate(FixFile, raw, {}, path)
     patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix"}
-    header = parsed.fix  # type: ignore[attr-defined]
+    header = parsed.fix
     return Fix(
         name=header.name,
         summary=header.summary,
@@ -86,35 +88,78 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
     )
 
 
+def _validate(model: type[M], raw: dict[str, Any], provenance: Provenance, path: Path) -> M:
+    """``model`` validated strictly from TOML data (arrays become tuples, the only conversion strict mode needs)."""
+    try:
+        return model.model_validate(_tuples(raw), strict=True)
+    except ValidationError as exc:
+        raise _as_error(exc, provenance, path, model) from None
+    except ArithmeticError as exc:  # a distribution whose numbers overflow when a validator evaluates it
+        raise _overflow(raw, provenance, path, exc) from None
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -> Scenario:
+    """Read ``pipeline.csv`` (relative to the file that names it) into open-deal entries."""
+    if scenario.pipeline.csv is None:
+        return scenario
+    source = _source_of(("pipeline", "csv"), provenance, path)
+    csv = _existing(scenario.pipeline.csv, source, "pipeline.csv")
+    try:
+        entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
+    except ValidationError as exc:
+        raise ScenarioError(f"{source}: pipeline.csv: {csv}: {_explain(exc.errors()[0], (), None)}") from None
+    except InputError as exc:
+        raise ScenarioError(f"{source}: pipeline.csv: {exc}") from None
+    pipeline = scenario.pipeline.model_copy(update={"open": scenario.pipeline.open + entries, "csv": str(csv)})
+    return scenario.model_copy(update={"pipeline": pipeline})
+
+
+def _existing(target: str, named_in: Path, key: str) -> Path:
+    """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file."""
+    candidate = _resolve(target, named_in)
+    try:
+        found, is_file = candidate.exists(), candidate.is_file()
+    except (OSError, ValueError) as exc:  # embedded NUL, name too long, ...
+        why = getattr(exc, "strerror", None) or exc
+        raise ScenarioError(f"{named_in}: {key}: unusable path {_show(target)} ({why})") from None
+    if not found:
+        raise ScenarioError(f"{named_in}: {key}: no such file {candidate}")
+    if not is_file:
+        raise ScenarioError(f"{named_in}: {key}: {candidate} is not a file")
+    return candidate
+
+
 def _check_stack(scenario: Scenario, path: Path) -> None:
-    """Validate every regime, naming the fix whose values break a rule."""
+    """Apply the fixes in start-day order, as the engine will, naming the fix whose values break a rule."""
+    current = scenario
     for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
         if fix.start_day >= scenario.scenario.horizon_days:
             raise ScenarioError(
                 f"{fix.source}: fix.start_day: {fix.start_day:g} is beyond the horizon "
                 f"({scenario.scenario.horizon_days} days) of {path}"
             )
-    try:
-        regimes(scenario)
-    except ValidationError as exc:
-        culprit = _culprit(scenario, exc)
-        raise _as_error(exc, {}, Path(culprit.source) if culprit else path, None, prefix=_section_of(exc)) from None
-
-
-def _culprit(scenario: Scenario, exc: ValidationError) -> Fix | None:
-    section = _section_of(exc)
-    touching = [f for f in sorted(scenario.fixes, key=lambda f: f.start_day) if section in f.patch]
-    return touching[-1] if touching else None
-
-
-def _section_of(exc: ValidationError) -> str:
-    return next((name for name, kind in SECTION_TYPES.items() if kind.__name__ == exc.title), "")
+        try:
+            current = apply_patch(current, fix.patch)
+        except ValidationError as exc:
+            section = next((name for name, kind in SECTION_TYPES.items() if kind.__name__ == exc.title), "")
+            error = _as_error(exc, {}, Path(fix.source), None, prefix=section)
+            raise ScenarioError(f"{error} (once stacked on {path})") from None
+        except ArithmeticError as exc:
+            raise _overflow(fix.patch, {}, Path(fix.source), exc) from None
 
 
 def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
     resolved = path.resolve()
-    if resolved in stack:
-        cycle = " -> ".join(str(p) for p in (*stack, resolved))
+    if resolved in [p.resolve() for p in stack]:
+        cycle = " -> ".join(str(p) for p in (*stack, path))
         raise ScenarioError(f"{stack[-1]}: extends: circular extends ({cycle})")
     raw = _read_toml(path)
     if "fix" in raw:
@@ -124,11 +169,8 @@ def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Pr
     parent = raw.get("extends")
     if parent is not None:
         if not isinstance(parent, str) or not parent:
-            raise ScenarioError(f"{path}: extends: must be a file path (string)")
-        parent_path = _resolve(parent, path)
-        if not parent_path.exists():
-            raise ScenarioError(f"{path}: extends: no such file {parent_path}")
-        base, provenance = _read_chain(parent_path, (*stack, resolved))
+            raise ScenarioError(f"{path}: extends: must be a file path (string), got {_show(parent)}")
+        base, provenance = _read_chain(_existing(parent, path, "extends"), (*stack, path))
     _merge(base, raw, path, (), provenance)
     return base, provenance
 
@@ -159,8 +201,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     if not data.strip():
         raise ScenarioError(f"{path}: file is empty")
     if b"\x00" in data:
@@ -172,7 +214,37 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+        raise ScenarioError(f"{path}: {_toml_problem(text, str(exc))}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
+
+
+def _toml_problem(text: str, message: str) -> str:
+    """``key: malformed TOML at line L, column C: problem``, the key read from the offending line if it has one."""
+    where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    where = where or re.search(r"\s*\(at end of document\)$", message)
+    if where is None:
+        return f"malformed TOML: {message}"
+    problem = message[: where.start()]
+    if where.lastindex is None:
+        return f"end of file: malformed TOML: {problem}"
+    line, column = int(where[1]), where[2]
+    lines = text.split("\n")
+    key = re.match(r"\s*([A-Za-z0-9_.\-\"' ]+?)\s*=", lines[line - 1]) if line <= len(lines) else None
+    table = ""
+    for previous in reversed(lines[: line - 1]):
+        header = re.match(r"\s*\[+\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]+\s*(#.*)?$", previous)
+        if header:
+            table = header[1].replace(" ", "") + "."
+            break
+    if key is None:
+        return f"line {line}, column {column}: malformed TOML: {problem}"
+    return f"{table}{key[1].replace(' ', '')}: malformed TOML at line {line}, column {column}: {problem}"
+
+
+_DIST_KINDS: dict[str, type[BaseModel]] = {
+    kind.model_fields["dist"].default: kind for kind in get_args(get_args(Distribution)[0])
+}
 
 
 def _as_error(
@@ -182,56 +254,116 @@ def _as_error(
     model: type[BaseModel] | None,
     prefix: str = "",
 ) -> ScenarioError:
-    first = exc.errors()[0]
-    loc = tuple(str(p) for p in first["loc"])
-    loc = _drop_union_tags(loc)
-    if prefix:
-        loc = (prefix, *loc)
-    source = _source_of(loc, provenance, default)
-    key = ".".join(loc) or "(top level)"
-    more = len(exc.errors()) - 1
+    errors = exc.errors()
+    # A misspelt key shows up twice: as unknown, and its right spelling as missing. Report the first, suggest the
+    # second, and do not count the missing one as another problem.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc, dist = _clean(first["loc"], prefix)
+    problem = _explain(first, loc, model, dist)
+    seen = {loc[:n] for n in range(len(loc) + 1)}  # an error on a containing table is a consequence
+    hint = re.search(r"did you mean '([^']+)'", problem)
+    if hint:
+        seen.add((*loc[:-1], hint[1]))
+    more = len({_clean(e["loc"], prefix)[0] for e in errors} - seen)
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return ScenarioError(f"{source}: {key}: {_explain(first, loc, model)}{tail}")
+    return ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: {problem}{tail}")
 
 
-_DIST_TAGS = {"fixed", "uniform", "triangular", "exponential", "lognormal", "gamma", "weibull", "empirical"}
+def _clean(raw_loc: Iterable[Any], prefix: str) -> tuple[tuple[str | int, ...], str]:
+    """The location as the user wrote it (pydantic adds the chosen distribution kind as a step), and that kind."""
+    loc: list[str | int] = [prefix] if prefix else []
+    dist = ""
+    for part in raw_loc:
+        if isinstance(part, str) and (part in _DIST_KINDS or part.startswith("function-")):
+            dist = part if part in _DIST_KINDS else dist
+        else:
+            loc.append(part)
+    return tuple(loc), dist
 
 
-def _drop_union_tags(loc: tuple[str, ...]) -> tuple[str, ...]:
-    # pydantic puts the chosen distribution kind in the location (pov.duration_days.triangular.low): not a key.
-    return tuple(p for p in loc if p not in _DIST_TAGS and not p.startswith("function-"))
+def _key(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            shown = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else json.dumps(part)
+            out += f".{shown}" if out else shown
+    return out or "(top level)"
 
 
-def _source_of(loc: tuple[str, ...], provenance: Provenance, default: Path) -> Path:
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in provenance:
-            return provenance[loc[:n]]
+def _source_of(loc: tuple[str | int, ...], provenance: Provenance, default: Path) -> Path:
+    keys = tuple(str(p) for p in loc)
+    for n in range(len(keys), 0, -1):
+        if keys[:n] in provenance:
+            return provenance[keys[:n]]
     return default
 
 
-def _explain(error: Any, loc: tuple[str, ...], model: type[BaseModel] | None) -> str:
-    kind, message, given = error["type"], error["msg"], error.get("input")
+def _show(value: Any) -> str:
+    """A value as the user wrote it in TOML, shortened."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):
+        text = "a table {" + ", ".join(f"{_key((k,))} = {_show(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, list | tuple):
+        text = "an array [" + ", ".join(_show(v) for v in value) + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _explain(error: Any, loc: tuple[str | int, ...], model: type[BaseModel] | None, dist: str = "") -> str:
+    kind, message, given, ctx = error["type"], error["msg"], error.get("input"), error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown key{_suggest(loc, model)}"
+        if dist:
+            return f"unknown key{_suggest(str(loc[-1]), _params(dist))} (a {dist} distribution takes " \
+                f"{', '.join(_params(dist))})"
+        return f"unknown key{_suggest(str(loc[-1]), _known_keys(loc[:-1], model))}"
     if kind == "missing":
-        return "required key is missing"
+        return f"required key is missing (a {dist} distribution needs {', '.join(_params(dist))})" if dist else (
+            "required key is missing")
     if kind == "union_tag_invalid":
-        return f"unknown distribution {given.get('dist')!r} (use one of {', '.join(sorted(_DIST_TAGS))})"
+        name = given.get("dist")
+        close = _suggest(name, _DIST_KINDS) if isinstance(name, str) else ""
+        return f"unknown distribution {_show(name)}{close} (use one of {', '.join(sorted(_DIST_KINDS))})"
     if kind == "union_tag_not_found":
         return "a distribution needs a 'dist' key (e.g. { dist = \"triangular\", low = 45, mode = 60, high = 90 })"
-    message = message.removeprefix("Value error, ")
-    if kind.endswith(("_type", "_parsing")) or "greater" in kind or "less" in kind:
-        return f"{message}, got {given!r}"
-    return message
+    if kind == "model_attributes_type":  # a bare value where a distribution table belongs
+        example = f"{{ dist = \"fixed\", value = {given} }}" if isinstance(given, int | float) else (
+            "{ dist = \"triangular\", low = 45, mode = 60, high = 90 }")
+        return f"expected a distribution table such as {example}, got {_show(given)}"
+    if kind in ("model_type", "dict_type"):
+        return f"expected a table, got {_show(given)}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected an array, got {_show(given)}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} value(s), got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"takes at most {ctx.get('max_length')} value(s), got {ctx.get('actual_length')}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = _suggest(given, options) if isinstance(given, str) else ""
+        return f"{message}, got {_show(given)}{close}"
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    return f"{message}, got {_show(given)}"
 
 
-def _suggest(loc: tuple[str, ...], model: type[BaseModel] | None) -> str:
-    known = _known_keys(loc[:-1], model)
-    close = difflib.get_close_matches(loc[-1], known, n=1) if known else []
+def _params(dist: str) -> list[str]:
+    return [info.alias or name for name, info in _DIST_KINDS[dist].model_fields.items() if name != "dist"]
+
+
+def _suggest(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _known_keys(path: Iterable[str], model: type[BaseModel] | None) -> list[str]:
+def _known_keys(path: Iterable[str | int], model: type[BaseModel] | None) -> list[str]:
     current: Any = model
     for part in path:
         fields = getattr(current, "model_fields", None)
@@ -250,3 +382,28 @@ def _model_in(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+_ANY_DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)
+
+
+def _overflow(raw: dict[str, Any], provenance: Provenance, default: Path, exc: ArithmeticError) -> ScenarioError:
+    """Name the distribution whose parameters are too extreme to compute with (found by evaluating each)."""
+    for loc, table in _distributions(raw, ()):
+        try:
+            _ANY_DISTRIBUTION.validate_python(_tuples(table)).ppf(np.array([0.0, 0.5, 0.999999]))
+        except ArithmeticError as found:
+            return ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: parameters too extreme "
+                                 f"to compute with ({found.args[-1]})")
+        except ValueError:
+            continue
+    return ScenarioError(f"{default}: (top level): a number is too extreme to compute with ({exc.args[-1]})")
+
+
+def _distributions(raw: Any, at: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], dict[str, Any]]]:
+    if isinstance(raw, dict):
+        if "dist" in raw:
+            yield at, raw
+        else:
+            for key, value in raw.items():
+                yield from _distributions(value, (*at, str(key)))
