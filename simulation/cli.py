@@ -17,6 +17,8 @@ from simulation.errors import InputError
 COMMAND_MODULES = (
     "simulation.commands",
     "analysis.kpi_commands",
+    "analysis.forecast_commands",
+    "analysis.calibration_commands",
 )
 
 EXIT_BAD_INPUT = 2
