@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from analysis.health import check_nnarr_pace
 from simulation.scenario import Targets
 
 Status = Literal["green", "yellow", "red", "unknown"]
@@ -63,19 +64,14 @@ def prorated_target(targets: Targets, elapsed_days: float) -> float:
 
 def pace_status(pace: float, targets: Targets) -> Status:
     """Green / yellow / red for an NNARR pace (share of the pro-rated target), by ``green_at`` and
-    ``yellow_at``.
+    ``yellow_at`` (the rule is :func:`analysis.health.check_nnarr_pace`'s; "n/a" becomes ``unknown``).
 
     >>> t = Targets(nnarr_6_months=1.0)
     >>> pace_status(1.05, t), pace_status(0.85, t), pace_status(0.5, t), pace_status(float("nan"), t)
     ('green', 'yellow', 'red', 'unknown')
     """
-    if math.isnan(pace):
-        return "unknown"
-    if pace >= targets.green_at:
-        return "green"
-    if pace >= targets.yellow_at:
-        return "yellow"
-    return "red"
+    rated = check_nnarr_pace(pace, targets.green_at, targets.yellow_at).status
+    return "unknown" if rated == "n/a" else rated
 
 
 @dataclass(frozen=True)

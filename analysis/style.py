@@ -81,6 +81,7 @@ RC: Final[dict[str, Any]] = {
     "axes.facecolor": BACKGROUND,
     "savefig.facecolor": BACKGROUND,
     "lines.linewidth": 2.2,
+    "text.parse_math": False,  # "$1.2M" is money, not mathtext
 }
 
 
