@@ -97,7 +97,7 @@ class Calibration:
     acv: dict[str, FamilyFit]
     channel_shares: dict[str, Estimate] | None
     stretches: tuple[Stretch, ...]
-    win_rate: Estimate  # won / (won + lost) among closed deals
+    win_rate: Estimate  # won / (won + lost) among closed deals (disqualified ones are not sales losses)
     conversion: Estimate  # won / arrived, by the end of the window
     dated_losses: bool
     date_only: dict[str, bool] = field(default_factory=dict)
@@ -145,7 +145,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     arrived = _days(table["arrived"], start) + (0.5 if date_only["arrived"] else 0.0)
     arrivals = fit_arrivals(arrived.to_numpy(), (arrivals_end - start) / DAY)
     won = table["outcome"] == "won"
-    lost = table["outcome"].isin(["lost", "disqualified"])
+    lost = table["outcome"] == "lost"
     dated_losses = bool((lost & table["closed"].notna()).any())
     stretches = _stretches(table, end, date_only)
     if all(s.fit is None for s in stretches):
