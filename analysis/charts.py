@@ -14,6 +14,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from analysis import style
 
@@ -263,4 +264,34 @@ def kpi_bars(values: Mapping[str, float], thresholds: Mapping[str, float], *, ti
         ax.xaxis.set_major_formatter(style.PERCENT_AXIS)
         ax.set_xlim(0, 1.15)
         ax.set_xlabel("rate (%); red tick = threshold")
+    return fig
+
+
+def losses_and_delays(
+    counts: pd.DataFrame, *, title: str = "Deals lost and delayed, by stage"
+) -> Figure:
+    """Horizontal bars per stage of deals lost and deals delayed (``counts``: index stage labels, columns ``lost``
+    and ``delayed``), for the monthly autopsy."""
+    fig = style.new_figure((8.0, max(3.0, 0.55 * len(counts) + 1.8)))
+    with style.styled():
+        ax = fig.subplots()
+        ax.set_title(title)
+        if counts.empty or counts.to_numpy().sum() == 0:
+            style.note(ax, "No deal lost or delayed this month")
+            return fig
+        y = np.arange(len(counts))[::-1]
+        lost = counts.get("lost", pd.Series(0, index=counts.index)).to_numpy(dtype=float)
+        late = counts.get("delayed", pd.Series(0, index=counts.index)).to_numpy(dtype=float)
+        ax.barh(y, lost, color=style.STATUS_COLOURS["red"], height=0.6, label="lost")
+        ax.barh(y, late, left=lost, color=style.WAITING, height=0.6, label="delayed (open too long)")
+        for yi, a, b in zip(y, lost, late, strict=True):
+            ax.text(a + b + 0.05, yi, f"{int(a + b)}", va="center", fontsize=12)
+        ax.set_yticks(y, [str(s) for s in counts.index])
+        ax.set_xlim(0, (lost + late).max() * 1.2 + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("deals (count)")
+        ax.grid(True, axis="x")
+        ax.grid(False, axis="y")
+        ax.tick_params(axis="y", length=0)
+        fig.legend(loc="outside lower center", ncols=2)
     return fig

@@ -8,8 +8,9 @@ Monday 00:00 (:mod:`analysis.snapshot` censors a simulated table to that instant
 2. **C2RE for the trailing 30 days** (:func:`analysis.nnarr.c2re_trailing`) with a trend arrow against the 30
    days before;
 3. **SCCR for the quarter so far** (:func:`analysis.cycle.period_sccr`: mean cycle of the deals won this quarter
-   so far vs the whole previous quarter) with the **biggest bottleneck** named (:mod:`analysis.bottleneck`,
-   stage visits and losses of the last :data:`WINDOW_DAYS` days);
+   so far vs the whole previous quarter; while no deal has been won yet this quarter, the last full quarter's)
+   with the **biggest bottleneck** named (:mod:`analysis.bottleneck`, stage visits and losses of the last
+   :data:`WINDOW_DAYS` days);
 4. **three suggested actions** derived from the bottleneck ranking and the health checks, each naming the fixes
    the scenario's fixes library offers for that stage;
 5. the health checks (:mod:`analysis.health_report`).
@@ -120,6 +121,7 @@ class Dashboard:
     c2re_previous: C2re | None
     c2re_trend: Trend
     quarter: pd.Period
+    quarter_complete: bool  # True: no deal won yet this quarter, so the tile shows the last full quarter
     cycle_days: float
     previous_cycle_days: float
     sccr: float
@@ -159,6 +161,7 @@ class Dashboard:
             "c2re_previous_30d": _clean(self.c2re_previous.value) if self.c2re_previous else None,
             "c2re_trend": self.c2re_trend.word,
             "quarter": str(self.quarter),
+            "quarter_complete": self.quarter_complete,
             "cycle_days_quarter": _clean(self.cycle_days),
             "cycle_days_previous_quarter": _clean(self.previous_cycle_days),
             "sccr": _clean(self.sccr),
@@ -201,6 +204,11 @@ def build(tables: Tables, week: str) -> Dashboard:
 
     quarter = pd.Period(as_of - pd.Timedelta(days=1), freq="Q")
     cycle_now = cycle.period_cycle(deals, quarter)
+    complete = False
+    if math.isnan(cycle_now) and not math.isnan(cycle.period_cycle(deals, quarter - 1)):
+        # No deal won yet this quarter: report the last full quarter rather than an empty tile.
+        quarter, complete = quarter - 1, True
+        cycle_now = cycle.period_cycle(deals, quarter)
     cycle_before = cycle.period_cycle(deals, quarter - 1)
     sccr = cycle.period_sccr(deals, quarter)
 
@@ -221,6 +229,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         c2re_previous=c2re_before,
         c2re_trend=arrow,
         quarter=quarter,
+        quarter_complete=complete,
         cycle_days=cycle_now,
         previous_cycle_days=cycle_before,
         sccr=sccr,

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from analysis import charts, cycle, funnel, nnarr, page, style, utilisation
+from analysis import charts, cycle, funnel, health_report, nnarr, page, style, utilisation
 from analysis.dashboard import WINDOW_DAYS, Dashboard, Tables
 from analysis.status import prorated_target
 
@@ -87,7 +87,7 @@ def blocks(dash: Dashboard, images: tuple[tuple[str, bytes], ...]) -> list[page.
         page.Heading("Charts"),
         page.Charts(tuple((charts_title(name), png) for name, png in images)),
         page.Heading("Health checks"),
-        health_block(dash.health),
+        health_report.block(dash.health),
         page.Heading("Notes"),
         page.Notes(dash.notes + _definitions(dash)),
     ]
@@ -96,20 +96,6 @@ def blocks(dash: Dashboard, images: tuple[tuple[str, bytes], ...]) -> list[page.
 
 def charts_title(name: str) -> str:
     return name.replace("_", " ")
-
-
-def health_block(health: pd.DataFrame) -> page.Table:
-    rows = tuple(
-        (str(r.status), str(r.label), str(r.shown), str(r.threshold), str(r.advice))
-        for r in health.itertuples(index=False)
-    )
-    return page.Table(
-        ("Status", "KPI", "Value", "Healthy", "Advice"),
-        rows,
-        status_column=0,
-        numeric=frozenset({2}),
-        widths=(0.9, 2.6, 1.1, 1.4, 5.0),
-    )
 
 
 def _nnarr_tile(dash: Dashboard) -> page.Tile:
@@ -152,13 +138,16 @@ def _sccr_tile(dash: Dashboard) -> page.Tile:
     sccr = dash.sccr
     rated = "unknown" if math.isnan(sccr) else ("green" if sccr >= 0 else "yellow")
     previous = dash.quarter - 1
-    details = (
-        f"Mean won cycle {style.number(dash.cycle_days, 0)} days in {dash.quarter} so far",
-        f"vs {style.number(dash.previous_cycle_days, 0)} days in {previous}",
+    span = "" if dash.quarter_complete else " so far"
+    details = [
+        f"Mean won cycle {style.number(dash.cycle_days, 0)} days in {dash.quarter}{span}"
+        f" vs {style.number(dash.previous_cycle_days, 0)} days in {previous}",
         "Positive: the cycle got shorter",
-    )
-    return page.Tile(f"SCCR, {dash.quarter} so far", style.percent(sccr, signed=True), "sccr", sccr,
-                     status=rated, details=details)
+    ]
+    if dash.quarter_complete:
+        details.insert(0, f"No deal won yet in {dash.quarter + 1}: last full quarter shown")
+    name = f"SCCR, {dash.quarter}" + (" (last full quarter)" if dash.quarter_complete else " so far")
+    return page.Tile(name, style.percent(sccr, signed=True), "sccr", sccr, status=rated, details=tuple(details))
 
 
 def _definitions(dash: Dashboard) -> tuple[str, ...]:

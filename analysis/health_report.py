@@ -20,7 +20,7 @@ from typing import Final
 
 import pandas as pd
 
-from analysis import htmlkit, kpis, retention, style
+from analysis import kpis, page, retention, style
 from analysis.health import Check, health_checks
 from analysis.periods import TimeLike, timestamp
 from simulation.scenario import Targets
@@ -129,26 +129,33 @@ def format_value(metric: str, value: float) -> str:
     return f"{value:.2f}"
 
 
-def section(table: pd.DataFrame) -> str:
-    """The checks as an HTML table (status dot, KPI, value, healthy range, advice)."""
-    shown = table[["status", "label", "shown", "threshold", "advice"]]
-    return htmlkit.table(
-        shown,
-        numeric=("shown",),
-        status_column="status",
-        headers={"status": "Status", "label": "KPI", "shown": "Value", "threshold": "Healthy", "advice": "Advice"},
+def block(table: pd.DataFrame) -> page.Table:
+    """The checks as a page table: status dot, KPI, value, healthy range, advice."""
+    rows = tuple(
+        (str(r.status), str(r.label), str(r.shown), str(r.threshold), str(r.advice))
+        for r in table.itertuples(index=False)
+    )
+    return page.Table(
+        ("Status", "KPI", "Value", "Healthy", "Advice"),
+        rows,
+        status_column=0,
+        numeric=frozenset({2}),
+        widths=(0.9, 2.6, 1.1, 1.4, 5.0),
+    )
+
+
+def notes() -> tuple[str, ...]:
+    return (
+        f"Pipeline metrics cover the last {PIPELINE_DAYS} days; GRR the last 12 months (n/a until a customer has "
+        "been with us a year); NNARR pace runs from the engagement start. Red: act now; yellow: watch; n/a: "
+        "nothing to measure yet.",
+        "Thresholds come from the scenario's [targets] (defaults: C2RE 0.5-1.5, QTE velocity under 45 days, "
+        "completion and POV-to-pipeline at least 40 %, GRR at least 80 %; below 70 % is a product-market-fit "
+        "problem, below 60 % fix the product before hiring a CRO).",
     )
 
 
 def report(table: pd.DataFrame, *, title: str, subtitle: str) -> str:
-    """A standalone health-check page."""
-    body = (
-        f"<h1>{htmlkit.esc(title)}</h1><p class=\"sub\">{htmlkit.esc(subtitle)}</p>"
-        f"{section(table)}"
-        "<h2>How to read this</h2><ul class=\"notes\">"
-        f"<li>Pipeline metrics cover the last {PIPELINE_DAYS} days; GRR the last 12 months; NNARR pace runs from "
-        "the engagement start. Red: act now; yellow: watch; n/a: nothing to measure yet.</li>"
-        "<li>Thresholds come from the scenario's [targets] (defaults: C2RE 0.5-1.5, QTE velocity under 45 days, "
-        "completion and POV-to-pipeline at least 40 %, GRR at least 80 %).</li></ul>"
-    )
-    return htmlkit.document(title, body)
+    """A standalone health-check page (HTML)."""
+    blocks: list[page.Block] = [page.Title(title, subtitle), block(table), page.Heading("Notes"), page.Notes(notes())]
+    return page.to_html(blocks, title)

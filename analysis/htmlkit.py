@@ -12,10 +12,7 @@ import base64
 import html
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
 from typing import Final
-
-import pandas as pd
 
 from analysis import style
 from simulation.errors import InputError
@@ -51,6 +48,7 @@ ol.actions li {{ margin: 6px 0; font-size: 16px; }}
   border-radius: 4px; }}
 .charts {{ display: grid; grid-template-columns: repeat(2, 1fr); gap: 16px; }}
 .charts img {{ width: 100%; height: auto; border: 1px solid var(--grid); border-radius: 6px; }}
+.charts.one {{ grid-template-columns: minmax(0, 760px); }}
 table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
 th, td {{ text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--grid); vertical-align: top; }}
 th {{ background: var(--panel); font-weight: bold; }}
@@ -104,41 +102,6 @@ def figure(kpi: str, raw: float | str | None, shown: str) -> str:
 def dot(status: str) -> str:
     colour = style.STATUS_COLOURS.get(status, style.STATUS_COLOURS["unknown"])
     return f'<span class="dot" style="background:{colour}"></span>'
-
-
-def table(
-    frame: pd.DataFrame,
-    formats: Mapping[str, Callable[[object], str]] | None = None,
-    *,
-    numeric: Iterable[str] = (),
-    status_column: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> str:
-    """An HTML table of ``frame`` (no index): ``formats`` per column, right-aligned ``numeric`` columns, and a
-    coloured dot before the ``status_column`` value."""
-    formats = formats or {}
-    headers = headers or {}
-    numeric = set(numeric)
-    head = "".join(f"<th>{esc(headers.get(c, c))}</th>" for c in frame.columns)
-    rows = []
-    for record in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, record, strict=True):
-            shown = formats[column](value) if column in formats else ("" if _blank(value) else str(value))
-            text = esc(shown)
-            if column == status_column:
-                text = dot(str(value)) + text
-            cls = ' class="num"' if column in numeric else ""
-            cells.append(f"<td{cls}>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _blank(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def document(title: str, body: str) -> str:

@@ -67,9 +67,10 @@ class Items:
 
 @dataclass(frozen=True)
 class Charts:
-    """Charts in a two-column grid: (title, PNG bytes) pairs."""
+    """Charts in a grid of ``columns`` (1 or 2) columns: (title, PNG bytes) pairs."""
 
     charts: tuple[tuple[str, bytes], ...]
+    columns: int = 2
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _html(block: Block) -> str:
         tag = "ol" if block.ordered else "ul"
         return f'<{tag} class="actions">' + "".join(f"<li>{esc(i)}</li>" for i in block.items) + f"</{tag}>"
     if isinstance(block, Charts):
-        return '<div class="charts">' + "".join(htmlkit.image(png, t) for t, png in block.charts) + "</div>"
+        cls = "charts" if block.columns == 2 else "charts one"
+        return f'<div class="{cls}">' + "".join(htmlkit.image(png, t) for t, png in block.charts) + "</div>"
     if isinstance(block, Table):
         return _table(block)
     return '<ul class="notes">' + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>"

@@ -222,17 +222,18 @@ def _items(items: tuple[str, ...], ordered: bool, size: float, colour: str = sty
 
 def _charts(block: page.Charts) -> tuple[float, Draw]:
     gap = 0.2
-    w = (INNER - gap) / 2
+    per_row = 2 if block.columns == 2 else 1
+    w = (INNER - gap) / 2 if per_row == 2 else INNER * 0.65
     images = [mpimg.imread(io.BytesIO(png), format="png") for _, png in block.charts]
     heights = [w * img.shape[0] / img.shape[1] for img in images]
-    rows = [heights[i : i + 2] for i in range(0, len(heights), 2)]
+    rows = [heights[i : i + per_row] for i in range(0, len(heights), per_row)]
     h = sum(max(r) for r in rows) + gap * max(len(rows) - 1, 0)
 
     def draw(fig: Figure, top: float, height: float) -> None:
         y = top
         for r, row in enumerate(rows):
             for c, img_h in enumerate(row):
-                img = images[2 * r + c]
+                img = images[per_row * r + c]
                 x = MARGIN + c * (w + gap)
                 ax = fig.add_axes((x / WIDTH, (y - img_h) / height, w / WIDTH, img_h / height))
                 ax.set_facecolor(style.BACKGROUND)

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "analysis.kpi_commands",
     "analysis.forecast_commands",
     "analysis.calibration_commands",
+    "analysis.report_commands",
 )
 
 EXIT_BAD_INPUT = 2
