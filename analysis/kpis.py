@@ -51,7 +51,7 @@ METRICS: Final[Mapping[str, tuple[str, str]]] = {
     "founder_involvement_reduction_rate": ("Deals won without the founder in the final meeting", "pct"),
     "grr_model": ("GRR at deployed-model level", "pct"),
     "grr_account": ("GRR at account level", "pct"),
-    "nrr": ("NRR (expansion included)", "pct"),
+    "nrr": ("NRR at account level (expansion and new models included)", "pct"),
     "partner_grr": ("GRR of partner-sourced customers (model level)", "pct"),
     "deployed_model_revenue": ("Deployed model revenue at the period end", "usd"),
     "deployed_models": ("Models actively scoring at the period end", "count"),
@@ -136,10 +136,10 @@ def kpi_summary(
     values["founder_involvement_reduction_rate"] = evaluation.founder_involvement_reduction_rate(deals, period).value
 
     if revenue is not None:
-        by_model = retention.retention(revenue, period, "model")
-        values["grr_model"] = by_model.grr
-        values["grr_account"] = retention.retention(revenue, period, "account").grr
-        values["nrr"] = by_model.nrr
+        by_account = retention.retention(revenue, period, "account")
+        values["grr_model"] = retention.retention(revenue, period, "model").grr
+        values["grr_account"] = by_account.grr
+        values["nrr"] = by_account.nrr
         if "channel" in deals.columns:
             values["partner_grr"] = retention.partner_retention(revenue, deals, period).grr
         values["deployed_model_revenue"] = retention.deployed_model_revenue(revenue, stop)

@@ -9,7 +9,8 @@ Over a period ``[start, end)`` the cohort is the units with ARR > 0 at ``start``
 period are not in it). For each unit, retained ARR = min(ARR at end, ARR at start):
 
 * GRR = Σ retained / Σ ARR at start: revenue kept from existing customers, upsell excluded (at most 100 %);
-* NRR = Σ ARR at end / Σ ARR at start: the same cohort with expansion counted.
+* NRR = Σ ARR at end / Σ ARR at start: the same cohort with expansion counted (at account level a new model
+  deployed by an existing account is expansion; at model level it is a new unit, outside the cohort).
 
 All downward events count, the 90-day churn and contraction of customers won before the period included.
 Because upsell is cut per unit, model-level GRR is at most account-level GRR: a customer who drops one model
