@@ -22,7 +22,10 @@ from analysis.forecast import CONFIDENCE, kpi_columns, t_quantile
 from analysis.forecast_kpis import metric
 from simulation.replications import REPLICATION
 
-HEADLINE: Final = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m", "cycle_days_12m")
+HEADLINE: Final = (
+    "nnarr_6m", "nnarr_12m", "c2re_6m", "c2re_12m", "grr", "bonus_6m", "bonus_12m", "qte_velocity_days",
+    "completion_rate", "cycle_days_12m",
+)
 DELTA_COLUMNS: Final = (
     "fix", "metric", "mean_delta", "ci_low", "ci_high", "n", "mean_baseline", "mean_variant", "sd_delta",
     "p_better", "verdict",

@@ -50,10 +50,18 @@ UNIT_WORDS = {
 
 
 def formatter(unit: str, *, signed: bool = False) -> FuncFormatter:
-    """Tick labels in the unit (days without the word: the axis label says it)."""
-    if unit == "days":
-        return FuncFormatter(lambda v, _pos: f"{v:{'+' if signed else ''}.0f}")
-    return FuncFormatter(lambda v, _pos: fmt(v, unit, signed=signed))
+    """Tick labels in the unit (days without the word: the axis label says it; a signed share, i.e. a change
+    of a percentage, in percentage points)."""
+    def label(v: float) -> str:
+        if signed and abs(v) < 1e-9:
+            return "0"
+        if unit == "share" and signed:
+            return f"{v * 100:+.0f} pp"
+        if unit == "days":
+            return f"{v:{'+' if signed else ''}.0f}"
+        return fmt(v, unit, signed=signed)
+
+    return FuncFormatter(lambda v, _pos: label(v))
 
 
 def fan_chart(
@@ -104,7 +112,7 @@ def fan_chart(
 
 def _histogram(ax: Axes, values: np.ndarray, m: Metric, target: Target | None, chance: float) -> None:
     x = values[np.isfinite(values)]
-    ax.set_title(m.label, fontsize=13)
+    ax.set_title(m.title, fontsize=13)
     if len(x) == 0:
         style.note(ax, "Undefined in every replication")
         return
@@ -159,9 +167,13 @@ def kpi_histograms(
     return fig
 
 
+DELTA_UNITS = {"usd": "USD", "share": "% points", "days": "days", "count": "deals", "ratio": "ratio"}
+
+
 def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scenario: str) -> Figure:
     """Per KPI a panel of each fix's paired mean change vs the baseline with its 95 % CI; green when the CI
-    shows an improvement, red a deterioration, grey when it cannot tell."""
+    shows an improvement, red a deterioration, blue a clear change of a KPI with no good direction (the
+    bonus), grey when it cannot tell."""
     fig = style.new_figure(WIDE)
     with style.styled():
         cols = 3 if len(metrics) > 4 else 2
@@ -174,7 +186,7 @@ def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scen
         for ax, name in zip(axes, metrics, strict=False):
             m = metric(name)
             part = deltas[deltas["metric"] == name].set_index("fix").reindex(fixes)
-            ax.set_title(m.label, fontsize=12.5)
+            ax.set_title(m.title, fontsize=12.5)
             ax.axvline(0, color=style.MUTED, lw=1.2)
             for yi, (_fix, row) in zip(y, part.iterrows(), strict=True):
                 if not np.isfinite(row["mean_delta"]):
@@ -183,8 +195,9 @@ def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scen
                 ax.plot([row["ci_low"], row["ci_high"]], [yi, yi], color=colour, lw=2.6, solid_capstyle="round")
                 ax.scatter([row["mean_delta"]], [yi], color=colour, s=48, zorder=3)
             ax.set_yticks(y, [f.replace("_", " ") for f in fixes])
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.xaxis.set_major_formatter(formatter(m.unit, signed=True))
-            ax.set_xlabel(f"change vs baseline ({'USD' if m.unit == 'usd' else m.unit})")
+            ax.set_xlabel(f"change vs baseline ({DELTA_UNITS[m.unit]})")
             ax.grid(True, axis="x")
             ax.grid(False, axis="y")
             ax.margins(x=0.15)
@@ -194,41 +207,55 @@ def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scen
 
 
 def _verdict_colour(low: float, high: float, better: int) -> str:
-    if better == 0 or not (low > 0 or high < 0):
+    if not (low > 0 or high < 0):
         return style.MUTED
+    if better == 0:  # a clear change in a KPI with no good direction (the CRO's bonus)
+        return style.PRIMARY
     improves = (low > 0) == (better > 0)
     return style.STATUS_COLOURS["green" if improves else "red"]
 
 
 def tornado_chart(table: pd.DataFrame, *, metric_name: str, baseline: float, reps: int, scenario: str) -> Figure:
     """Horizontal bars of the change in the KPI's mean when each parameter is set low or high (one at a time,
-    common random numbers), widest swing on top."""
+    common random numbers) with the 95 % CI of each change as a whisker, widest swing on top."""
     m = metric(metric_name)
     fig = style.new_figure(WIDE)
     with style.styled():
         ax = fig.subplots()
-        ax.set_title(f"What moves {m.label} most: {scenario}")
+        fig.suptitle(f"Which bottleneck matters most? Effect on {m.title}", fontsize=15, fontweight="bold",
+                     x=0.01, ha="left")
+        ax.set_title(f"{scenario}: each parameter set low and high on its own, {reps:,} paired replications "
+                     "per setting", fontsize=11, fontweight="normal", color=style.MUTED)
         if table.empty:
             style.note(ax, "No parameters to swing")
             return fig
         rows = table.iloc[::-1]
         y = np.arange(len(rows))
-        low, high = rows["low_delta"].to_numpy(float), rows["high_delta"].to_numpy(float)
-        ax.barh(y, low, color=style.SECONDARY, height=0.62, label="parameter set low")
-        ax.barh(y, high, color=style.PRIMARY, height=0.62, label="parameter set high", alpha=0.9)
-        span = np.nanmax(np.abs(np.concatenate([low, high]))) or 1.0
-        for yi, lo, hi in zip(y, low, high, strict=True):
-            for value in (lo, hi):
+        span = 0.0
+        for side, colour, name in (("low", style.SECONDARY, "parameter set low"),
+                                   ("high", style.PRIMARY, "parameter set high")):
+            delta = rows[f"{side}_delta"].to_numpy(float)
+            low, high = rows[f"{side}_ci_low"].to_numpy(float), rows[f"{side}_ci_high"].to_numpy(float)
+            ax.barh(y, delta, color=colour, height=0.62, label=name, alpha=0.92)
+            err = np.vstack([np.clip(delta - low, 0, None), np.clip(high - delta, 0, None)])
+            ax.errorbar(delta, y, xerr=np.nan_to_num(err), fmt="none", ecolor=style.INK, elinewidth=1.1,
+                        capsize=3)
+            span = max(span, float(np.nanmax(np.abs(np.concatenate([delta, low, high])), initial=0.0)))
+        span = span or 1.0
+        for yi, (lo, hi) in enumerate(zip(rows["low_delta"], rows["high_delta"], strict=True)):
+            values = [lo] if lo == hi else [lo, hi]
+            for value in values:
                 if np.isfinite(value):
-                    ax.text(value + np.sign(value or 1) * span * 0.02, yi, fmt(value, m.unit, signed=True),
-                            va="center", ha="left" if value >= 0 else "right", fontsize=10, color=style.INK)
-        labels = [f"{r.label}\n{r.low_text} / {r.high_text}" for r in rows.itertuples()]
+                    right = value > 0 or (value == 0 and value is hi)
+                    ax.text(value + (1 if right else -1) * span * 0.03, yi + 0.22, fmt(value, m.unit, signed=True),
+                            va="center", ha="left" if right else "right", fontsize=10, color=style.INK)
+        labels = [f"{r.label}\nlow {r.low_text} / high {r.high_text}" for r in rows.itertuples()]
         ax.set_yticks(y, labels, fontsize=10.5)
         ax.axvline(0, color=style.INK, lw=1.2)
-        ax.set_xlim(-span * 1.35, span * 1.35)
+        ax.set_xlim(-span * 1.3, span * 1.3)
         ax.xaxis.set_major_formatter(formatter(m.unit, signed=True))
-        ax.set_xlabel(f"change in mean {m.label} vs baseline {fmt(baseline, m.unit)} "
-                      f"({'USD' if m.unit == 'usd' else m.unit}; {reps:,} paired replications each)")
+        ax.set_xlabel(f"change in mean {m.title} vs the baseline's {fmt(baseline, m.unit)} "
+                      f"({DELTA_UNITS[m.unit]}; whiskers: 95 % CI)")
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
         ax.legend(loc="lower right")

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from analysis import compare as comparison
 from analysis import forecast, forecast_charts, sensitivity
-from analysis.forecast_kpis import MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
+from analysis.forecast_kpis import METRICS, MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
 from analysis.style import png_bytes
 from simulation.backends import BACKENDS, Backend, make_backend
 from simulation.errors import InputError
@@ -207,11 +207,15 @@ def compare_command(args: argparse.Namespace) -> int:
     ranked = comparison.ranking(table, args.rank_by)
     write_csv(table, args.out / "deltas.csv")
     write_csv(ranked, args.out / "ranking.csv")
-    panels = [m for m in FOREST if m in set(table["metric"])]
+    defined = set(table.loc[table["mean_delta"].notna(), "metric"])
+    panels = list(dict.fromkeys(m if m in defined else m.replace("_12m", "_6m") for m in FOREST))
+    panels = [m for m in panels if m in defined]
     focus = comparison.sccr_focus(table)
     if focus:
         panels.append(focus)
-    _write_png(forecast_charts.forest_plot(table, panels, reps=args.reps, scenario=base.name),
+    order = {fix: k for k, fix in enumerate(ranked["fix"])}
+    ordered = table.sort_values("fix", key=lambda f: f.map(order), kind="stable")
+    _write_png(forecast_charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
                args.out / "forest.png")
     m = metric(args.rank_by)
     print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
@@ -228,12 +232,14 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def sensitivity_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario, args.fix)
+    if args.metric not in METRICS and not args.metric.startswith("sccr_"):
+        raise InputError(f"--metric {args.metric}: not a KPI (use one of {', '.join(METRICS)})")
     swings = sensitivity.default_swings(base)
     runs: dict[tuple[str, str], pd.DataFrame] = {}
     with _backend(args) as backend:
         baseline = _replicate(base, args, backend, args.out / "runs" / "baseline").kpis
         if args.metric not in baseline.columns:
-            raise InputError(f"--metric {args.metric}: not a KPI (use one of "
+            raise InputError(f"--metric {args.metric}: not a KPI of this scenario (use one of "
                              f"{', '.join(c for c in baseline.columns if c != 'replication')})")
         for swing in swings:
             for side, scenario in swing.scenarios(base).items():

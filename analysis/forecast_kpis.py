@@ -52,25 +52,30 @@ class Metric:
     label: str
     unit: Unit
     better: int
+    short: str = ""  # for small panels; the label if empty
+
+    @property
+    def title(self) -> str:
+        return self.short or self.label
 
 
 METRICS: Final = {
     m.name: m
     for m in (
-        Metric("nnarr_6m", "NNARR, first 6 months", "usd", 1),
-        Metric("nnarr_12m", "NNARR, first 12 months", "usd", 1),
-        Metric("c2re_6m", "C2RE, first 6 months", "ratio", -1),
-        Metric("c2re_12m", "C2RE, first 12 months", "ratio", -1),
-        Metric("bonus_6m", "CRO bonus, first 6 months", "usd", 0),
-        Metric("bonus_12m", "CRO bonus, first 12 months", "usd", 0),
-        Metric("grr", "GRR, model level, last 12 months", "share", 1),
+        Metric("nnarr_6m", "NNARR, first 6 months", "usd", 1, "NNARR, 6 months"),
+        Metric("nnarr_12m", "NNARR, first 12 months", "usd", 1, "NNARR, 12 months"),
+        Metric("c2re_6m", "C2RE, first 6 months", "ratio", -1, "C2RE, 6 months"),
+        Metric("c2re_12m", "C2RE, first 12 months", "ratio", -1, "C2RE, 12 months"),
+        Metric("bonus_6m", "CRO bonus, first 6 months", "usd", 0, "CRO bonus, 6 months"),
+        Metric("bonus_12m", "CRO bonus, first 12 months", "usd", 0, "CRO bonus, 12 months"),
+        Metric("grr", "GRR, model level, last 12 months", "share", 1, "GRR (model level)"),
         Metric("qte_velocity_days", "QTE velocity", "days", -1),
-        Metric("completion_rate", "Technical-evaluation completion rate", "share", 1),
+        Metric("completion_rate", "Technical-evaluation completion rate", "share", 1, "POV completion rate"),
         Metric("pov_to_pipeline", "POV-to-pipeline conversion", "share", 1),
         Metric("win_rate", "Win rate", "share", 1),
         Metric("founder_free_rate", "Deals won without the founder", "share", 1),
-        Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1),
-        Metric("se_utilisation", "Solution-engineer utilisation", "share", 0),
+        Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1, "Sales cycle (won)"),
+        Metric("se_utilisation", "Solution-engineer utilisation", "share", 0, "SE utilisation"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
@@ -83,7 +88,8 @@ def metric(name: str) -> Metric:
     if name in METRICS:
         return METRICS[name]
     if name.startswith("sccr_"):
-        return Metric(name, f"SCCR {name.removeprefix('sccr_')} vs previous quarter", "share", 1)
+        quarter = name.removeprefix("sccr_")
+        return Metric(name, f"SCCR {quarter} vs previous quarter", "share", 1, f"SCCR {quarter}")
     return Metric(name, name.replace("_", " "), "ratio", 0)
 
 

@@ -72,6 +72,10 @@ def scaled(dist: Distribution, factor: float) -> dict[str, Any]:
     return raw
 
 
+def _engineers(count: int) -> str:
+    return f"{count} SE{'s' if count != 1 else ''}"
+
+
 def _probability(value: float, delta: float) -> float:
     return float(min(1.0, max(0.0, value + delta)))
 
@@ -87,8 +91,8 @@ def default_swings(
 ) -> list[Swing]:
     """The six swings of the module docstring, relative to ``scenario``'s base parameters."""
     pov, nego = scenario.pov, scenario.negotiation
-    pov_mean = pov.duration_days.mean()
-    access_mean = pov.data_access_days.mean()
+    pov_mean = pov.duration_days.mean
+    access_mean = pov.data_access_days.mean
     completion = pov.completion_probability
     se = pov.solution_engineers
     meetings = nego.founder_meetings_per_week
@@ -110,7 +114,7 @@ def default_swings(
               f"{_probability(completion, -probability):.0%}", f"{_probability(completion, probability):.0%}"),
         Swing("solution_engineers", "Solution engineers",
               {"pov": {"solution_engineers": max(1, se - 1)}}, {"pov": {"solution_engineers": se + 1}},
-              f"{max(1, se - 1)} SEs", f"{se + 1} SEs"),
+              _engineers(max(1, se - 1)), _engineers(se + 1)),
         Swing("win_rate", "Win rate in negotiation", {"negotiation": wins(-win)}, {"negotiation": wins(win)},
               f"{_probability(nego.win_probability, -win):.0%}", f"{_probability(nego.win_probability, win):.0%}"),
         Swing("data_access_delay", "Data-access delay",
