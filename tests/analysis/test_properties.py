@@ -49,7 +49,7 @@ def make_deals(rows: list[tuple]) -> pd.DataFrame:
     return coerce(frame, DEALS)
 
 
-@SETTINGS
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(deal_rows)
 def test_nnarr_bounds_and_partitions(rows):
     deals = make_deals(rows)
