@@ -1,9 +1,8 @@
 """Input checks shared by the calculators: a KPI names the columns it needs, and a missing one is a clear
 error.
 
-The calculators expect the schema's dtypes (:func:`simulation.tables.coerce` or
-:func:`simulation.tables.read_csv` produce them); :func:`prepare` does that coercion for callers holding a raw
-frame."""
+The calculators expect the schema's dtypes: :func:`simulation.tables.coerce` and
+:func:`simulation.tables.read_csv` produce them from a raw frame or a CSV file."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from simulation.tables import TABLES, SchemaError, coerce
+from simulation.tables import SchemaError
 
 
 def require(frame: pd.DataFrame, columns: Iterable[str], table: str, purpose: str) -> None:
@@ -19,11 +18,6 @@ def require(frame: pd.DataFrame, columns: Iterable[str], table: str, purpose: st
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise SchemaError(f"{table}: missing column(s) {', '.join(missing)} (needed for {purpose})")
-
-
-def prepare(frame: pd.DataFrame, table: str, required: tuple[str, ...] = (), source: str | None = None) -> pd.DataFrame:
-    """``frame`` coerced to the schema of ``table`` (``deals``, ``revenue``, ``spend``, ``resources``)."""
-    return coerce(frame, TABLES[table], source=source or table, required=required)
 
 
 def flag(values: pd.Series, missing: bool = False) -> pd.Series:
