@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.calibrate import DAY, STAGE_ENTRY
+from analysis.calibrate import DAY, STAGE_ENTRY, stretch_masks
 from simulation.engine import simulate
 from simulation.randomness import Seed, replication_seeds
 from simulation.scenario import Scenario
@@ -158,11 +158,12 @@ def rate_table(deals: pd.DataFrame, window: Window) -> dict[str, float]:
         "conversion (won / created)": _ratio((won & created).sum(), created.sum()),
     }
     present = [(s, c) for s, c in STAGE_ENTRY if c in deals.columns and deals[c].notna().any()]
-    for k, (_, column) in enumerate(present if len(present) > 1 else []):
-        later = [c for _, c in present[k + 1:]]
-        entered = deals[column].notna()
-        reached = (deals[later].notna().any(axis=1) if later else False) | won
-        out[f"pass rate from {column}"] = _ratio((entered & reached).sum(), (entered & (reached | lost)).sum())
+    names = [s for s, _ in STAGE_ENTRY]
+    for k, (stage, column) in enumerate(present if len(present) > 1 else []):
+        later = present[k + 1:]
+        stages = tuple(names[names.index(stage): names.index(later[0][0]) if later else len(names)])
+        _, passed, lost_here, _ = stretch_masks(deals, stages, column, [c for _, c in later])
+        out[f"pass rate from {column}"] = _ratio(passed.sum(), (passed | lost_here).sum())
     return out
 
 

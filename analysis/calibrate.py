@@ -205,19 +205,10 @@ def _fit_stretch(
     *,
     one: bool,
 ) -> Stretch:
-    entered = table[start].notna()
-    won = table["outcome"] == "won"
-    lost = table["outcome"].isin(["lost", "disqualified"])
-    reached_later = table[later].notna().any(axis=1) if later else pd.Series(False, index=table.index)
-    passed = entered & (reached_later | won) if end_column else entered & won
-    lost_here = entered & lost & ~reached_later
-    if "lost_stage" in table.columns and table.loc[lost_here, "lost_stage"].notna().any():
-        lost_here = entered & lost & table["lost_stage"].isin(stages).fillna(False)
-    still_open = entered & ~passed & ~lost_here & (table["outcome"] == "open")
+    _, passed, lost_here, still_open = stretch_masks(table, stages, start, later)
     exit_column = end_column or "closed"
     timed_pass = passed & table[exit_column].notna()
-    stall = lost_here & (table["lost_stage"] == "pov").fillna(False) if "lost_stage" in table else lost_here & False
-    timed_lost = lost_here & table["closed"].notna() & ~stall
+    timed_lost = lost_here & table["closed"].notna()
     pass_d = _durations(table.loc[timed_pass], start, exit_column, date_only)
     lost_d = _durations(table.loc[timed_lost], start, "closed", date_only)
     ages = (end - table.loc[still_open, start]) / DAY - (0.5 if date_only[start] else 0.0)
@@ -229,6 +220,25 @@ def _fit_stretch(
     fit = fit_exits(pass_d, lost_d, ages.to_numpy(dtype=float),
                     lost_without_duration=int((lost_here & ~timed_lost).sum()), allow_never=one)
     return Stretch(stages, start, end_column, carrier, fit)
+
+
+def stretch_masks(
+    table: pd.DataFrame, stages: tuple[str, ...], start: str, later: list[str]
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Deals that entered a stretch, passed it, were lost in it, and are still open in it.
+
+    Lost in the stretch: by ``lost_stage`` where the export records it, else a lost deal with no later date.
+    """
+    entered = table[start].notna()
+    won = table["outcome"] == "won"
+    lost = table["outcome"].isin(["lost", "disqualified"])
+    reached_later = table[later].notna().any(axis=1) if later else pd.Series(False, index=table.index)
+    lost_here = entered & lost & ~reached_later
+    if "lost_stage" in table.columns and table.loc[entered & lost, "lost_stage"].notna().any():
+        lost_here = entered & lost & table["lost_stage"].isin(stages).fillna(False).astype(bool)
+    passed = entered & (reached_later | won) & ~lost_here
+    still_open = entered & ~passed & ~lost_here & (table["outcome"] == "open")
+    return entered, passed, lost_here, still_open
 
 
 def _durations(rows: pd.DataFrame, start: str, stop: str, date_only: dict[str, bool]) -> Durations:

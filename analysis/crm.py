@@ -318,8 +318,14 @@ def export_deals(deals: pd.DataFrame, mapping: Mapping, *, as_of: pd.Timestamp |
             out[column] = _stage_names(frame, mapping)
         elif key in DATE_COLUMNS:
             out[column] = frame[key].dt.strftime(fmt)
-        elif key in frame.columns:
-            out[column] = frame[key]
+        elif key in ("channel", "tier") and getattr(mapping, f"{key}s"):
+            names = {v: k for k, v in reversed(list(getattr(mapping, f"{key}s").items())) if k != "*"}
+            out[column] = frame[key].map(lambda v, names=names: names.get(v, v) if isinstance(v, str) else v)
+        else:
+            out[column] = frame[key] if key in frame.columns else pd.NA
+    for column in mapping.extra.values():
+        if column not in out.columns:
+            out[column] = pd.NA
     if mapping.source.outcome_rule == "won_if_closed":
         out.loc[frame["outcome"] != "won", mapping.columns["closed"]] = pd.NA
     return out.reset_index(drop=True)
