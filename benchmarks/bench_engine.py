@@ -1,0 +1,255 @@
+"""Seconds per simulated prospect: funnelsim's engine against a bare SimPy model with the same events.
+
+    python benchmarks/bench_engine.py [--reps 20] [--scale 1 10] [--profile]
+
+The bare model replays, for every prospect of a replication, exactly the engine's SimPy work: the same
+timeouts (same durations and decisions, read from the engine's own precomputed stage plan) and the same
+resource requests on a plain ``simpy.Resource``, with no bookkeeping (no ledger, no queue monitor, no tables).
+Both models' ``timeout`` and ``request`` calls are counted and printed, so "the same events" is checked, not
+assumed. Three timings per replication:
+
+* ``engine``: ``simulate(scenario, seed)`` end to end (random draws, stage plans, SimPy run, the four tables);
+* ``engine SimPy``: the part of it spent in ``Environment.run`` (the deal processes, ledger and monitors);
+* ``bare``: the bare model's ``Environment.run``.
+
+It prints seconds per prospect and the ratios (goal: engine / bare <= 1.5); ``--scale k`` multiplies the
+arrival rate, the solution engineers and the founder's meetings by k (the per-prospect cost without the fixed
+cost of building tables). ``--profile`` adds a cProfile breakdown of ``simulate``. Timings, not assertions:
+this is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulation import load_scenario, simulate  # noqa: E402
+from simulation.arrivals import Prospects, arrival_times, attributes  # noqa: E402
+from simulation.funnel import ENTRY  # noqa: E402
+from simulation.pipeline import open_pipeline  # noqa: E402
+from simulation.plan import StagePlan, timeline  # noqa: E402
+from simulation.randomness import ATTRIBUTES, SLOTS, streams  # noqa: E402
+from simulation.scenario import Scenario, apply_patch  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
+
+
+class Counter:
+    """Counts ``Environment.timeout`` and ``Resource.request`` calls (``counting=True``) and times
+    ``Environment.run``; counting adds a Python call per event, so timings come from passes without it."""
+
+    def __init__(self) -> None:
+        self.timeouts = self.requests = 0
+        self.run_seconds = 0.0
+
+    @contextmanager
+    def watching(self, counting: bool = False) -> Iterator[None]:
+        run = simpy.Environment.run
+        # timeout and request are BoundClass descriptors: keep the descriptors themselves to restore them
+        timeout = simpy.Environment.__dict__["timeout"]
+        request = simpy.Resource.__dict__["request"]
+        counter = self
+
+        def counted_timeout(env: Any, delay: float = 0, value: Any = None) -> Any:
+            counter.timeouts += 1
+            return simpy.events.Timeout(env, delay, value)
+
+        def counted_request(resource: Any, *args: Any, **kwargs: Any) -> Any:
+            counter.requests += 1
+            return simpy.resources.resource.Request(resource, *args, **kwargs)
+
+        def timed_run(env: Any, until: Any = None) -> Any:
+            start = time.perf_counter()
+            try:
+                return run(env, until)
+            finally:
+                counter.run_seconds += time.perf_counter() - start
+
+        if counting:
+            simpy.Environment.timeout = counted_timeout  # type: ignore[method-assign]
+            simpy.Resource.request = counted_request  # type: ignore[method-assign]
+        simpy.Environment.run = timed_run  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            simpy.Environment.timeout = timeout  # type: ignore[method-assign]
+            simpy.Resource.request = request  # type: ignore[method-assign]
+            simpy.Environment.run = run  # type: ignore[method-assign]
+
+
+def bare_model(scenario: Scenario, seed: int) -> tuple[simpy.Environment, int, Callable[[], None]]:
+    """The engine's prospects, durations and decisions, walked by plain SimPy processes (one regime)."""
+    rng = streams(seed)
+    times = arrival_times(scenario, rng.arrivals)
+    new = attributes(scenario, rng.attributes.random((len(times), len(ATTRIBUTES))))._replace(arrived=times)
+    stage_u = rng.stages.random((len(times), len(SLOTS)))
+    pipeline = open_pipeline(scenario, rng.pipeline)
+    prospects = Prospects(*(np.concatenate([a, b]) for a, b in zip(new, pipeline.prospects, strict=True)))
+    plans = timeline(scenario, np.vstack([stage_u, pipeline.uniforms]))
+    if len(plans.plans) != 1:
+        raise SystemExit("the bare model replays one parameter regime: benchmark a scenario without fixes")
+    p: StagePlan = plans.plans[0]
+    env = simpy.Environment()
+    engineers = simpy.Resource(env, p.pov_slots)
+    founder = simpy.Resource(env, 1)
+
+    def deal(i: int, entry: int = 0, elapsed: float = 0.0, running: bool = False) -> Generator[Any, Any, None]:
+        if entry <= 0:
+            yield env.timeout(max(p.dq_days[i] - elapsed, 0.0))
+            if not p.dq_pass[i]:
+                if not p.dq_return[i]:
+                    return
+                yield env.timeout(p.return_after[i])
+                yield env.timeout(p.dq2_days[i])
+                if not p.dq2_pass[i]:
+                    return
+        if entry <= 1:
+            yield env.timeout(max(p.access_days[i] - (elapsed if entry == 1 else 0.0), 0.0))
+            if not p.access_ok[i]:
+                return
+        if entry <= 2:
+            req = engineers.request()
+            yield req
+            days = p.pov_days[i] if p.pov_complete[i] else p.pov_days[i] * p.pov_drop_at[i]
+            yield env.timeout(max(days - (elapsed if running else 0.0), 0.0))
+            engineers.release(req)
+            if not p.pov_complete[i]:
+                return
+        if entry <= 3:
+            yield env.timeout(max(p.val_days[i] - (elapsed if entry == 3 else 0.0), 0.0))
+            if not p.val_pass[i]:
+                if not p.val_extend[i]:
+                    return
+                req = engineers.request()
+                yield req
+                yield env.timeout(p.ext_days[i])
+                engineers.release(req)
+                yield env.timeout(p.val2_days[i])
+                if not p.val2_pass[i]:
+                    return
+        yield env.timeout(max(p.nego_days[i] - (elapsed if entry == 4 else 0.0), 0.0))
+        if p.founder_needed[i]:
+            req = founder.request()
+            yield req
+            yield env.timeout(p.founder_meeting_days)
+            founder.release(req)
+
+    def arrivals(at: list[float]) -> Generator[Any, Any, None]:
+        for i, t in enumerate(at):
+            yield env.timeout(t - env.now)
+            env.process(deal(i))
+
+    def start() -> None:
+        for k, (stage, elapsed) in enumerate(zip(pipeline.stage, pipeline.days_in_stage, strict=True)):
+            env.process(deal(len(times) + k, ENTRY[stage], elapsed, running=stage == "pov"))
+        env.process(arrivals(times.tolist()))
+
+    return env, len(prospects.arrived), start
+
+
+def scaled(scenario: Scenario, k: float) -> Scenario:
+    if k == 1:
+        return scenario
+    arrivals = scenario.arrivals.model_copy(update={"rate_per_week": scenario.arrivals.rate_per_week * k})
+    patched = apply_patch(scenario, {
+        "pov": {"solution_engineers": max(1, round(scenario.pov.solution_engineers * k))},
+        "negotiation": {"founder_meetings_per_week": scenario.negotiation.founder_meetings_per_week * k},
+    })
+    return patched.model_copy(update={"arrivals": arrivals})
+
+
+def _bare_run(scenario: Scenario, seed: int) -> int:
+    env, count, begin = bare_model(scenario, seed)
+    begin()
+    env.run(until=float(scenario.scenario.horizon_days))
+    return count
+
+
+def measure(scenario: Scenario, reps: int) -> dict[str, float]:
+    """Event counts (one counting pass), then timings (engine and bare alternating, seed by seed)."""
+    counts = {"engine": Counter(), "bare": Counter()}
+    for seed in range(reps):
+        with counts["engine"].watching(counting=True):
+            simulate(scenario, seed)
+        with counts["bare"].watching(counting=True):
+            _bare_run(scenario, seed)
+    engine, bare = Counter(), Counter()
+    total = prospects = 0.0
+    for seed in range(reps):
+        with engine.watching():
+            start = time.perf_counter()
+            outcome = simulate(scenario, seed)
+            total += time.perf_counter() - start
+        prospects += len(outcome.deals)
+        with bare.watching():
+            assert _bare_run(scenario, seed) == len(outcome.deals)
+    return {
+        "prospects": prospects,
+        "engine": total,
+        "engine_simpy": engine.run_seconds,
+        "bare": bare.run_seconds,
+        "engine_timeouts": counts["engine"].timeouts,
+        "bare_timeouts": counts["bare"].timeouts,
+        "engine_requests": counts["engine"].requests,
+        "bare_requests": counts["bare"].requests,
+    }
+
+
+def report(label: str, m: dict[str, float]) -> None:
+    per = 1e6 / m["prospects"]
+    print(f"\n{label}: {m['prospects']:.0f} prospects")
+    print(f"  events per prospect   engine {m['engine_timeouts'] / m['prospects']:.2f} timeouts, "
+          f"{m['engine_requests'] / m['prospects']:.2f} requests | bare {m['bare_timeouts'] / m['prospects']:.2f} "
+          f"timeouts, {m['bare_requests'] / m['prospects']:.2f} requests")
+    print(f"  us per prospect       engine {m['engine'] * per:8.1f}   engine SimPy {m['engine_simpy'] * per:8.1f}"
+          f"   bare SimPy {m['bare'] * per:8.1f}")
+    print(f"  ratio to bare         engine {m['engine'] / m['bare']:6.2f}x   engine SimPy "
+          f"{m['engine_simpy'] / m['bare']:6.2f}x   (goal: engine <= 1.5x)")
+
+
+def profile(scenario: Scenario, reps: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for seed in range(reps):
+        simulate(scenario, seed)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"simulation/|simpy/core", 25)
+    print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    base = load_scenario(SCENARIO)
+    print(f"bench_engine: {SCENARIO.relative_to(ROOT)}, {args.reps} replications per size, "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for k in args.scale:
+        scenario = scaled(base, k)
+        report(f"scale x{k:g} (arrivals {scenario.arrivals.rate_per_week:g}/week, "
+               f"{scenario.pov.solution_engineers} SEs)", measure(scenario, args.reps))
+    if args.profile:
+        profile(scaled(base, args.scale[-1]), max(3, args.reps // 4))
+
+
+if __name__ == "__main__":
+    main()
