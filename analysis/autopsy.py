@@ -17,6 +17,7 @@ velocity (measured from data access to signed or dropped) and, once won, the cyc
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -98,6 +99,8 @@ class Autopsy:
 
 def month_of(value: str) -> pd.Period:
     """A calendar month from ``2027-06``."""
+    if not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        raise PeriodError(f"--month {value!r}: expected a month such as 2027-06")
     try:
         period = as_period(value)
     except PeriodError:

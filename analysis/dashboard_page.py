@@ -142,7 +142,7 @@ def _sccr_tile(dash: Dashboard) -> page.Tile:
     details = [
         f"Mean won cycle {style.number(dash.cycle_days, 0)} days in {dash.quarter}{span}"
         f" vs {style.number(dash.previous_cycle_days, 0)} days in {previous}",
-        "Positive: the cycle got shorter",
+        "Above 0: the cycle got shorter",
     ]
     if dash.quarter_complete:
         details.insert(0, f"No deal won yet in {dash.quarter + 1}: last full quarter shown")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Final
 
 import matplotlib.image as mpimg
@@ -20,11 +21,15 @@ from matplotlib.text import Text
 
 from analysis import page, style
 
-WIDTH: Final = 12.0  # inches
-MARGIN: Final = 0.45
-INNER: Final = WIDTH - 2 * MARGIN
-GAP: Final = 0.18
 DPI: Final = 150
+MARGIN: Final = 0.45
+GAP: Final = 0.18
+CHART_GAP: Final = 0.2
+# Two charts side by side at their own pixel size (no resampling: crisp text); the page is as wide as that.
+CHART_WIDTH: Final = style.CHART_SIZE[0] * style.CHART_DPI / DPI  # inches on the page
+INNER: Final = 2 * CHART_WIDTH + CHART_GAP
+WIDTH: Final = INNER + 2 * MARGIN  # inches
+SAFETY: Final = 0.97  # wrap a little short of the measured width (word widths are summed without kerning)
 
 Draw = Callable[[Figure, float, float], None]  # (figure, top y in inches from the bottom, page height)
 
@@ -32,26 +37,35 @@ Draw = Callable[[Figure, float, float], None]  # (figure, top y in inches from t
 _MEASURE: Final = RendererAgg(100, 100, 72)  # 72 dpi: a measured width in pixels is a width in points
 
 
+@lru_cache(maxsize=8)
+def _font(size_pt: float, bold: bool) -> FontProperties:
+    return FontProperties(family=style.FONT, size=size_pt, weight="bold" if bold else "normal")
+
+
+@lru_cache(maxsize=8192)
 def text_width(text: str, size_pt: float, bold: bool = False) -> float:
     """Width of ``text`` in inches in the page font at ``size_pt`` points (measured, not estimated)."""
-    prop = FontProperties(family=style.FONT, size=size_pt, weight="bold" if bold else "normal")
-    width, _, _ = _MEASURE.get_text_width_height_descent(text, prop, ismath=False)
+    width, _, _ = _MEASURE.get_text_width_height_descent(text, _font(size_pt, bold), ismath=False)
     return float(width) / 72
 
 
 def wrap(text: str, width_in: float, size_pt: float, bold: bool = False) -> list[str]:
     """``text`` wrapped greedily into lines no wider than ``width_in`` inches at ``size_pt`` points."""
+    space = text_width("a a", size_pt, bold) - 2 * text_width("a", size_pt, bold)
+    limit = width_in * SAFETY
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        current: list[str] = []
+        used = 0.0
         for word in paragraph.split():
-            candidate = f"{current} {word}" if current else word
-            if current and text_width(candidate, size_pt, bold) > width_in:
-                lines.append(current)
-                current = word
+            width = text_width(word, size_pt, bold)
+            if current and used + space + width > limit:
+                lines.append(" ".join(current))
+                current, used = [word], width
             else:
-                current = candidate
-        lines.append(current)
+                used += (space if current else 0.0) + width
+                current.append(word)
+        lines.append(" ".join(current))
     return lines or [""]
 
 
@@ -72,7 +86,8 @@ def render(blocks: Sequence[page.Block]) -> bytes:
             draw(fig, top, height)
             top -= h + GAP
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": "funnelsim"})
+        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": "funnelsim"},
+                    pil_kwargs={"compress_level": style.PNG_COMPRESSION})
     return buffer.getvalue()
 
 
@@ -221,11 +236,11 @@ def _items(items: tuple[str, ...], ordered: bool, size: float, colour: str = sty
 
 
 def _charts(block: page.Charts) -> tuple[float, Draw]:
-    gap = 0.2
+    gap = CHART_GAP
     per_row = 2 if block.columns == 2 else 1
-    w = (INNER - gap) / 2 if per_row == 2 else INNER * 0.65
     images = [mpimg.imread(io.BytesIO(png), format="png") for _, png in block.charts]
-    heights = [w * img.shape[0] / img.shape[1] for img in images]
+    # Placed pixel for pixel (figimage): a chart as wide as CHART_WIDTH fills its column exactly.
+    heights = [img.shape[0] / DPI for img in images]
     rows = [heights[i : i + per_row] for i in range(0, len(heights), per_row)]
     h = sum(max(r) for r in rows) + gap * max(len(rows) - 1, 0)
 
@@ -234,11 +249,8 @@ def _charts(block: page.Charts) -> tuple[float, Draw]:
         for r, row in enumerate(rows):
             for c, img_h in enumerate(row):
                 img = images[per_row * r + c]
-                x = MARGIN + c * (w + gap)
-                ax = fig.add_axes((x / WIDTH, (y - img_h) / height, w / WIDTH, img_h / height))
-                ax.set_facecolor(style.BACKGROUND)
-                ax.imshow(img, interpolation="antialiased")
-                ax.set_axis_off()
+                x = MARGIN + c * (CHART_WIDTH + gap)
+                fig.figimage(img, xo=round(x * DPI), yo=round((y - img_h) * DPI), origin="upper")
             y -= max(row) + gap
 
     return h, draw

@@ -127,7 +127,8 @@ def dashboard_command(args: argparse.Namespace) -> int:
     tables = _load(args)
     files = write_dashboard(tables, args.week, args.out, charts=args.charts)
     summary = json.loads(files["json"].read_text(encoding="utf-8"))
-    print(f"{summary['week']}: {summary['status'].upper()} - {summary['escalation']}")
+    word = dashboard_page.STATUS_WORDS[summary["status"]].upper()
+    print(f"{summary['week']}: {word} - {summary['escalation']}")
     if summary["bottleneck_text"]:
         print(f"  biggest bottleneck: {summary['bottleneck_text']}")
     print("  written: " + ", ".join(str(p) for p in files.values()))

@@ -31,6 +31,8 @@ from simulation.scenario import Scenario, Targets
 from simulation.tables import DEALS, OUTCOMES, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
 
 DEALS_REQUIRED: Final = ("id", "arrived", "closed", "outcome", "acv")
+EARLIEST: Final = pd.Timestamp("1990-01-01")  # dates outside this range are misread text, not deals
+LATEST: Final = pd.Timestamp("2200-01-01")
 TABLE_FILES: Final = {"spend": SPEND, "revenue": REVENUE, "resources": RESOURCES}
 
 
@@ -92,6 +94,16 @@ def read_deals(path: Path) -> pd.DataFrame:
     if deals["arrived"].isna().any():
         bad = deals.loc[deals["arrived"].isna(), "id"].iloc[0]
         raise SchemaError(f"{path}: column 'arrived' is empty for deal {bad}")
+    for column, (kind, _) in DEALS.items():
+        if kind == "datetime":
+            values = deals[column]
+            odd = values.notna() & ((values < EARLIEST) | (values > LATEST))
+            if odd.any():
+                first = odd.idxmax()
+                raise SchemaError(
+                    f"{path}: column {column!r} has an implausible date {values[first]:%Y-%m-%d} for deal "
+                    f"{deals.at[first, 'id']} (unreadable date text?)"
+                )
     closed_without_date = deals["outcome"].isin(["won", "lost", "disqualified"]).fillna(False) & deals["closed"].isna()
     if closed_without_date.any():
         bad = deals.loc[closed_without_date, "id"].iloc[0]
