@@ -33,7 +33,8 @@ class Ledger:
 
     TIMES = (
         "arrived", "dq_checked", "returned", "pov_requested", "data_access_granted", "pov_started",
-        "pov_ended", "negotiation_started", "founder_requested", "founder_met", "closed",
+        "pov_ended", "extension_requested", "extension_started", "negotiation_started", "founder_requested",
+        "founder_met", "closed",
     )
     FLAGS = (
         "dq_passed", "educated", "pov_completed", "extended", "validation_passed", "founder_in_final_meeting",
@@ -54,6 +55,7 @@ class Ledger:
         self.negotiation_started, self.founder_requested, self.founder_met, self.closed = (
             times(), times(), times(), times()
         )
+        self.extension_requested, self.extension_started = times(), times()
         self.dq_passed, self.educated, self.pov_completed = flags(), flags(), flags()
         self.extended, self.validation_passed, self.founder_in_final_meeting = flags(), flags(), flags()
         self.outcome: list[str] = ["open"] * n
@@ -164,8 +166,10 @@ class Funnel:
             return True
         if p.val_extend[i]:
             ledger.extended[i] = True
+            ledger.extension_requested[i] = env.now
             req = self.engineers.request()
             yield req
+            ledger.extension_started[i] = env.now
             yield env.timeout(p.ext_days[i])
             self.engineers.release(req)
             ledger.pov_ended[i] = env.now

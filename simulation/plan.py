@@ -17,6 +17,7 @@ from simulation.randomness import SLOT
 from simulation.scenario import Scenario, regimes
 
 DAYS_PER_WEEK = 7.0
+STALL_EARLIEST = 0.2  # share of the planned POV length before which a stall does not happen
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,9 @@ def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
         access_ok=below("access_ok", pov.data_access_probability),
         pov_days=pov.duration_days.ppf(col("pov_days")).tolist(),
         pov_complete=below("pov_complete", pov.completion_probability),
-        pov_drop_at=col("pov_drop_at").tolist(),
+        # A stalled POV stops somewhere between a fifth of the way and its planned end: prospects drop after
+        # seeing early results, not in the first hours.
+        pov_drop_at=(STALL_EARLIEST + (1 - STALL_EARLIEST) * col("pov_drop_at")).tolist(),
         val_days=val.duration_days.ppf(col("val_days")).tolist(),
         val_pass=below("val_pass", val.pass_probability),
         val_extend=below("val_extend", val.extension_probability),

@@ -53,6 +53,8 @@ DEALS: Final[Schema] = {
     "pov_ended": ("datetime", "The technical evaluation ended (completed or stalled), extension included."),
     "pov_completed": ("boolean", "The POV ran to completion (False: stalled and dropped)."),
     "extended": ("boolean", "Results were unclear and the evaluation was extended once."),
+    "extension_requested": ("datetime", "The extension asked for a solution engineer again (queue entry)."),
+    "extension_started": ("datetime", "An engineer picked the extension up (queue exit); it ends at pov_ended."),
     "validation_passed": ("boolean", "Model-accuracy validation: 'results clear?'."),
     "negotiation_started": ("datetime", "Commercial negotiation began."),
     "founder_in_final_meeting": ("boolean", "The founder was needed in the final meeting."),

@@ -148,6 +148,12 @@ def test_littles_law_holds_on_every_queue(ai_startup: Scenario, tiny: Scenario, 
     area, _ = time_average(out.resources, "founder", "queue", end)
     waits = days(d["founder_met"].fillna(end), d["founder_requested"]).dropna()
     assert area == pytest.approx(waits.sum(), rel=1e-9, abs=1e-6)
+    # Engineers: deals queue once for the POV and again for an extension.
+    area, _ = time_average(out.resources, "solution_engineers", "queue", end)
+    pov_waits = days(d["pov_started"].fillna(end), d["data_access_granted"]).dropna()
+    extension_waits = days(d["extension_started"].fillna(end), d["extension_requested"]).dropna()
+    assert len(extension_waits) > 0
+    assert area == pytest.approx(pov_waits.sum() + extension_waits.sum(), rel=1e-9, abs=1e-6)
     # Engineers, in a configuration where each deal holds one at most once (no extension): queue and service.
     scenario = mmc(tiny, 0.15, 10.0, 2, horizon=800)
     out = simulate(scenario, seed)
