@@ -7,9 +7,6 @@ title, axis labels with units, and a readable message instead of an empty plot w
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -242,28 +239,6 @@ def c2re_trend(
         ax.set_xlabel("window ending (date)")
         ax.legend(loc="upper left", ncols=3)
         style.date_axis(ax)
-    return fig
-
-
-def kpi_bars(values: Mapping[str, float], thresholds: Mapping[str, float], *, title: str) -> Figure:
-    """Horizontal bars of rates (0-1) against their threshold ticks; used by the health-check report."""
-    fig = style.new_figure((8.0, max(2.5, 0.6 * len(values) + 1.5)))
-    with style.styled():
-        ax = fig.subplots()
-        ax.set_title(title)
-        names = list(values)
-        y = np.arange(len(names))[::-1]
-        vals = [0.0 if math.isnan(values[n]) else values[n] for n in names]
-        ax.barh(y, vals, color=style.PRIMARY, height=0.6)
-        for yi, n in zip(y, names, strict=True):
-            if n in thresholds:
-                ax.plot([thresholds[n]] * 2, [yi - 0.4, yi + 0.4], color=style.STATUS_COLOURS["red"],
-                        linewidth=2.5)
-            ax.text(max(vals[names.index(n)], 0) + 0.01, yi, style.percent(values[n]), va="center")
-        ax.set_yticks(y, names)
-        ax.xaxis.set_major_formatter(style.PERCENT_AXIS)
-        ax.set_xlim(0, 1.15)
-        ax.set_xlabel("rate (%); red tick = threshold")
     return fig
 
 

@@ -30,7 +30,7 @@ from typing import Final
 
 import pandas as pd
 
-from analysis import bottleneck, cycle, health_report, nnarr, snapshot, status
+from analysis import bottleneck, cycle, health_report, kpis, nnarr, snapshot, status
 from analysis.bottleneck import Finding
 from analysis.fix_library import Effect, FixOption, fixes_for
 from analysis.nnarr import C2re, Nnarr
@@ -237,7 +237,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         findings=found,
         actions=suggested_actions(found, health, tables.library, deals, window),
         health=health,
-        notes=_notes(tables, to_date, c2re_now),
+        notes=_notes(tables, to_date, c2re_now, as_of),
     )
 
 
@@ -297,8 +297,12 @@ def _fixes_for_check(
     return ()
 
 
-def _notes(tables: Tables, to_date: Nnarr, c2re_now: C2re | None) -> tuple[str, ...]:
+def _notes(tables: Tables, to_date: Nnarr, c2re_now: C2re | None, as_of: pd.Timestamp) -> tuple[str, ...]:
     notes = []
+    end = kpis.data_end(tables.deals, revenue=tables.revenue)
+    if end is not None and as_of > end + pd.Timedelta(days=7):
+        notes.append(f"The data end on {end - pd.Timedelta(days=1):%Y-%m-%d}, before this week: nothing after that "
+                     "date is known, so recent windows look empty.")
     if to_date.provisional_deals:
         notes.append(
             f"NNARR is provisional: {to_date.provisional_deals} won deal(s) worth "
