@@ -101,8 +101,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
     command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim calibrate"
     scenario = write_scenario(cal, args.base, args.out, command)
     arr = cal.arrivals
+    rate = (f"win rate {cal.win_rate.value:.3f}" if cal.dated_losses
+            else f"won by the export date / created {cal.conversion.value:.3f} (the export records wins only)")
     print(f"calibrated {scenario.name!r} from {cal.deals} deals ({cal.start.date()} .. {(cal.end - DAY).date()}): "
-          f"{arr.rate_per_week.value:.2f} arrivals/week, win rate {cal.win_rate.value:.3f}; written to {args.out}")
+          f"{arr.rate_per_week.value:.2f} arrivals/week, {rate}; written to {args.out}")
     return 0
 
 

@@ -62,14 +62,13 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
     ]
     if cal.tier_shares:
         n = next(iter(cal.tier_shares.values())).n
-        out["arrivals"].append(("tiers", {t: round(e.value, 4) for t, e in _normalised(cal.tier_shares).items()},
+        out["arrivals"].append(("tiers", _rounded_shares(cal.tier_shares),
                                 f"share of the {n} deals with a known amount (tier from ACV)"))
     else:
         notes.append("tier mix: the export has no amounts; taken from the base scenario")
     if cal.channel_shares:
         n = next(iter(cal.channel_shares.values())).n
-        out["arrivals"].append(("channels", {c: round(e.value, 4) for c, e in
-                                             _normalised(cal.channel_shares).items()}, f"{n} deals with a channel"))
+        out["arrivals"].append(("channels", _rounded_shares(cal.channel_shares), f"{n} deals with a channel"))
     else:
         notes.append("channel mix: no channel column mapped; taken from the base scenario")
     for tier in TIERS:
@@ -91,9 +90,13 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
     return out, notes
 
 
-def _normalised(shares: dict[str, Estimate]) -> dict[str, Estimate]:
+def _rounded_shares(shares: dict[str, Estimate]) -> dict[str, float]:
+    """Shares to 3 decimals that still sum to 1 (the largest absorbs the rounding)."""
     total = sum(e.value for e in shares.values())
-    return {k: Estimate(e.value / total, e.se, e.n) for k, e in shares.items()}
+    rounded = {k: round(e.value / total, 3) for k, e in shares.items()}
+    largest = max(rounded, key=rounded.__getitem__)
+    rounded[largest] = round(1 - sum(v for k, v in rounded.items() if k != largest), 3)
+    return rounded
 
 
 def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes: list[str]) -> None:

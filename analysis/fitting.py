@@ -152,11 +152,11 @@ def select_family(data: Durations) -> tuple[str, dict[str, float], dict[str, tup
 def _closed_terms(family: str, log_params: np.ndarray, data: Durations) -> np.ndarray:
     """Log-likelihood of each distinct value times its count."""
     shape, scale = np.exp(log_params)
-    dist = FAMILIES[family](shape, scale=scale)
+    dist = FAMILIES[family]  # not frozen: freezing a scipy distribution is slow, and this runs thousands of times
     exact = data.high - data.low < 1e-9
     out = np.empty(len(data.low))
-    out[exact] = dist.logpdf(np.maximum(data.low[exact], 1e-9))
-    width = dist.cdf(data.high[~exact]) - dist.cdf(data.low[~exact])
+    out[exact] = dist.logpdf(np.maximum(data.low[exact], 1e-9), shape, scale=scale)
+    width = dist.cdf(data.high[~exact], shape, scale=scale) - dist.cdf(data.low[~exact], shape, scale=scale)
     out[~exact] = np.log(np.maximum(width, TINY))
     return np.where(np.isfinite(out), out, math.log(TINY)) * data.count
 
@@ -223,7 +223,6 @@ def _joint_fit(
     def nll(theta: np.ndarray) -> float:
         p = special.expit(theta[k_dist]) if has_p else 1.0
         q = special.expit(theta[-1]) if never else 0.0
-        f_pass = FAMILIES[pass_family](*np.exp(theta[0:1]), scale=np.exp(theta[1]))
         total = np.sum(_closed_terms(pass_family, theta[0:2], passed))
         total += n_pass * np.log(max(p * (1 - q), TINY))
         if has_p:
@@ -234,13 +233,12 @@ def _joint_fit(
                                                         theta[0:2], lost)))
             total += lost_terms + n_lost * np.log(max((1 - p) * (1 - q), TINY))
         if len(ages):
-            survive = p * f_pass.sf(ages.low)
+            survive = p * _sf(pass_family, theta[0:2], ages.low)
             if has_p:
                 if lost_family is not None:
-                    f_lost = FAMILIES[lost_family](np.exp(theta[2]), scale=np.exp(theta[3]))
-                    survive = survive + (1 - p) * f_lost.sf(ages.low)
+                    survive = survive + (1 - p) * _sf(lost_family, theta[2:4], ages.low)
                 else:
-                    survive = survive + (1 - p) * f_pass.sf(ages.low)
+                    survive = survive + (1 - p) * _sf(pass_family, theta[0:2], ages.low)
             total += np.sum(np.log(np.maximum(q + (1 - q) * survive, TINY)) * ages.count)
         return -float(total)
 
@@ -259,13 +257,18 @@ def _joint_fit(
     return _Joint(theta, cov, 2 * len(theta) + 2 * float(result.fun), p_est, never_est, families)
 
 
+def _sf(family: str, log_params: np.ndarray, x: np.ndarray) -> np.ndarray:
+    shape, scale = np.exp(log_params)
+    return np.asarray(FAMILIES[family].sf(x, shape, scale=scale))
+
+
 def _family_fit(family: str, joint: _Joint, offset: int, aic: dict[str, float], n: int) -> FamilyFit:
     theta = joint.theta[offset: offset + 2]
     cov = joint.cov[offset: offset + 2, offset: offset + 2]
 
     def moments(t: np.ndarray) -> np.ndarray:
-        dist = FAMILIES[family](np.exp(t[0]), scale=np.exp(t[1]))
-        return np.array([dist.mean(), dist.std()])
+        shape, scale = np.exp(t)
+        return np.array([FAMILIES[family].mean(shape, scale=scale), FAMILIES[family].std(shape, scale=scale)])
 
     values = moments(theta)
     grad = _jacobian(moments, theta)

@@ -119,7 +119,7 @@ def test_expected_close_date_of_an_open_deal_is_dropped_and_counted(tmp_path: Pa
 def test_bad_files_raise_one_clear_error(tmp_path: Path, mapping_path: Path, content: str, message: str) -> None:
     path = tmp_path / "export.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(CrmError, match="export.csv") as error:
+    with pytest.raises(CrmError, match=r"export\.csv") as error:
         import_deals(path, load_mapping(mapping_path))
     assert message in str(error.value) and "\n" not in str(error.value)
 
@@ -134,7 +134,7 @@ def test_not_utf8_and_missing_files_are_errors(tmp_path: Path, mapping_path: Pat
 
 
 def test_every_row_bad_is_an_error_not_an_empty_table(tmp_path: Path, mapping_path: Path) -> None:
-    with pytest.raises(CrmError, match="no usable rows.*negative amount"):
+    with pytest.raises(CrmError, match=r"no usable rows.*negative amount"):
         run(tmp_path, mapping_path, ["A1,2024-01-02,2024-03-01,Won,-1,x"])
 
 
@@ -143,7 +143,7 @@ def test_huge_file_is_read_in_chunks_and_capped(tmp_path: Path, mapping_path: Pa
     monkeypatch.setattr(crm, "CHUNK_ROWS", 100)
     rows = [f"H{i},2024-01-02,2024-03-01,Won,{1000 + i},x" for i in range(1050)]
     path = write(tmp_path, rows)
-    deals, report = import_deals(path, load_mapping(mapping_path), max_rows=2000)
+    deals, _ = import_deals(path, load_mapping(mapping_path), max_rows=2000)
     assert len(deals) == 1050 and deals["acv"].iloc[-1] == 2049
     with pytest.raises(CrmError, match="more than 1,000 rows"):
         import_deals(path, load_mapping(mapping_path), max_rows=1000)
@@ -163,7 +163,7 @@ def test_huge_file_is_read_in_chunks_and_capped(tmp_path: Path, mapping_path: Pa
 def test_bad_mapping_files(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "m.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(MappingError, match="m.toml") as error:
+    with pytest.raises(MappingError, match=r"m\.toml") as error:
         load_mapping(path)
     assert message in str(error.value)
 
