@@ -19,7 +19,7 @@ export records wins only) it is part of the loss at the last stage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,11 +30,13 @@ from analysis.fitting import (
     Estimate,
     ExitFit,
     FamilyFit,
+    empirical_passed,
     fit_amounts,
     fit_arrivals,
     fit_exits,
     proportion,
 )
+from simulation.distributions import Empirical
 from simulation.errors import InputError
 from simulation.tables import CHANNELS, TIERS
 
@@ -80,6 +82,7 @@ class Stretch:
     carrier: str | None  # None: the solution-engineer queue (reported, not a parameter)
     fit: ExitFit | None
     mean_wait_days: float = float("nan")
+    empirical: Empirical | None = None  # with durations="empirical": the carrier's duration, no family
 
 
 @dataclass(frozen=True)
@@ -124,12 +127,14 @@ def window(deals: pd.DataFrame, as_of: pd.Timestamp | None, since: pd.Timestamp 
 
 
 def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp | None = None,
-              since: pd.Timestamp | None = None, created_until: pd.Timestamp | None = None) -> Calibration:
+              since: pd.Timestamp | None = None, created_until: pd.Timestamp | None = None,
+              durations: Literal["parametric", "empirical"] = "parametric") -> Calibration:
     """Fit arrivals, tiers, ACV, channels and each stretch of the funnel on ``deals`` (the deals schema).
 
     The window runs from ``since`` (default: the first arrival's day) to ``as_of`` (inclusive; default: the
     latest date in the table); deals created outside it are left out, counted. ``created_until`` ends the
-    arrivals earlier when the export only holds deals created up to that day.
+    arrivals earlier when the export only holds deals created up to that day. ``durations = "empirical"``
+    replaces each fitted duration family by the censoring-corrected percentiles of the data.
     """
     start, end = window(deals, as_of, since)
     arrivals_end = min(end, pd.Timestamp(created_until).normalize() + DAY) if created_until is not None else end
@@ -147,7 +152,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     won = table["outcome"] == "won"
     lost = table["outcome"] == "lost"
     dated_losses = bool((lost & table["closed"].notna()).any())
-    stretches = _stretches(table, end, date_only)
+    stretches = _stretches(table, end, date_only, durations == "empirical")
     if all(s.fit is None for s in stretches):
         raise CalibrationError(f"{source}: fewer than {MIN_CLOSED} closed deals in the window; nothing to fit")
     return Calibration(
@@ -179,7 +184,8 @@ def _acv(table: pd.DataFrame) -> dict[str, FamilyFit]:
     return fits
 
 
-def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool]) -> tuple[Stretch, ...]:
+def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool],
+               empirical: bool) -> tuple[Stretch, ...]:
     present = [(stage, column) for stage, column in STAGE_ENTRY if column in date_only]
     out = []
     for k, (stage, column) in enumerate(present):
@@ -189,7 +195,7 @@ def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool
         stages = tuple(names[names.index(stage): names.index(next_stage) if next_stage else len(names)])
         carrier = next((s for s in reversed(stages) if s in DURATION_PARAMETER), None)
         out.append(_fit_stretch(table, stages, column, next_column, [c for _, c in later], carrier, end,
-                                date_only, one=len(present) == 1))
+                                date_only, one=len(present) == 1, empirical=empirical))
     return tuple(out)
 
 
@@ -204,6 +210,7 @@ def _fit_stretch(
     date_only: dict[str, bool],
     *,
     one: bool,
+    empirical: bool = False,
 ) -> Stretch:
     _, passed, lost_here, still_open = stretch_masks(table, stages, start, later)
     exit_column = end_column or "closed"
@@ -217,9 +224,11 @@ def _fit_stretch(
         return Stretch(stages, start, end_column, None, None, float(wait.mean()) if len(wait) else float("nan"))
     if len(pass_d) < MIN_CLOSED:
         return Stretch(stages, start, end_column, carrier, None)
-    fit = fit_exits(pass_d, lost_d, ages.to_numpy(dtype=float),
-                    lost_without_duration=int((lost_here & ~timed_lost).sum()), allow_never=one)
-    return Stretch(stages, start, end_column, carrier, fit)
+    open_ages = ages.to_numpy(dtype=float)
+    fit = fit_exits(pass_d, lost_d, open_ages, lost_without_duration=int((lost_here & ~timed_lost).sum()),
+                    allow_never=one)
+    shape = empirical_passed(pass_d, lost_d, open_ages) if empirical else None
+    return Stretch(stages, start, end_column, carrier, fit, empirical=shape)
 
 
 def stretch_masks(

@@ -42,6 +42,7 @@ def register(commands: Any) -> None:
     cal.add_argument("--out", type=Path, required=True, help="scenario TOML to write")
     cal.add_argument("--base", type=Path, default=DEFAULT_BASE,
                      help="scenario supplying what the export cannot identify (default: scenarios/ai_startup.toml)")
+    _duration_argument(cal)
     cal.set_defaults(func=calibrate_command)
 
     back = commands.add_parser("backtest", help="simulate a scenario over an export's dates and compare")
@@ -53,6 +54,7 @@ def register(commands: Any) -> None:
     back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
     back.add_argument("--holdout", type=float, metavar="FRACTION",
                       help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
+    _duration_argument(back)
     back.set_defaults(func=backtest_command)
 
 
@@ -63,6 +65,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="fail on any skipped row instead of counting it")
     parser.add_argument("--since", type=pd.Timestamp, metavar="DATE",
                         help="first day of the window (default: the mapping's complete_from, else the first deal)")
+
+
+def _duration_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--durations", choices=("parametric", "empirical"), default="parametric",
+                        help="fitted durations: lognormal/gamma/Weibull by AIC (default), or the data's own "
+                             "censoring-corrected percentiles (for shapes no family has)")
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, ImportReport, Mapping]:
@@ -97,7 +105,7 @@ def import_command(args: argparse.Namespace) -> int:
 def calibrate_command(args: argparse.Namespace) -> int:
     deals, _, mapping = _load(args)
     dates = _dates(args, mapping)
-    cal = calibrate(deals, source=str(args.export), **dates)
+    cal = calibrate(deals, source=str(args.export), durations=args.durations, **dates)
     command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim calibrate"
     scenario = write_scenario(cal, args.base, args.out, command)
     arr = cal.arrivals
@@ -125,7 +133,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         test_from = _split(start, end, args.holdout)
         train = as_seen_at(deals, test_from)
         cal = calibrate(train, source=f"{args.export} as seen on {test_from.date()}", as_of=test_from - DAY,
-                        since=start, created_until=min(arrivals_end, test_from) - DAY)
+                        since=start, created_until=min(arrivals_end, test_from) - DAY, durations=args.durations)
         command = f"funnelsim backtest --holdout {args.holdout} (training part of {args.export})"
         scenario = write_scenario(cal, args.scenario, args.out / "holdout_scenario.toml", command)
     result = backtest(deals, scenario, Window(start, end, arrivals_end, test_from), reps=args.reps, seed=args.seed)

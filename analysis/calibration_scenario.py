@@ -114,7 +114,12 @@ def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes
         carried.add(stretch.carrier)
         span = f"{stretch.start} -> {stretch.end or 'closed'}"
         section, key = DURATION_PARAMETER[stretch.carrier]
-        out[section].append((key, fit.passed.distribution(), _dist_note(fit.passed, f"time to pass {span}")))
+        if stretch.empirical is not None:
+            out[section].append((key, stretch.empirical, f"time to pass {span}: {len(stretch.empirical.values)} "
+                                 "censoring-corrected percentiles (Aalen-Johansen), no family; "
+                                 + _dist_note(fit.passed, "best family")))
+        else:
+            out[section].append((key, fit.passed.distribution(), _dist_note(fit.passed, f"time to pass {span}")))
         p_pass, never = fit.p_pass, fit.never
         section, key = PROBABILITY_PARAMETER[stretch.carrier]
         if never.value > 0 and not cal.dated_losses:  # wins-only export: the never-converting share is the loss

@@ -8,6 +8,7 @@ test as a whole); the seeds are fixed, the tolerances are never tuned by hand.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from analysis.calibrate import CalibrationError, calibrate
 from analysis.calibration_scenario import write_scenario
 from analysis.crm import export_deals, import_deals
 from analysis.crm_mapping import load_mapping
-from analysis.fitting import Durations, Estimate, fit_arrivals, fit_exits
+from analysis.fitting import Durations, Estimate, empirical_passed, fit_arrivals, fit_exits
 from simulation import load_scenario, simulate
 from simulation.cli import main
 
@@ -238,3 +239,41 @@ def test_olist_calibrates_with_censoring(tmp_path: Path) -> None:
     naive = (cohort["outcome"] == "won").mean()
     assert naive < scenario.negotiation.win_probability < 2 * naive
     assert scenario.data_quality.pass_probability == 1.0
+
+
+def test_empirical_durations_follow_the_true_shape_under_censoring() -> None:
+    rng = np.random.default_rng(21)
+    n, horizon = 3000, 300.0
+    arrived = rng.uniform(0, horizon, n)
+    fast = rng.random(n) < 0.4  # two modes, as in Maven's cycle: no family has this shape
+    truth = stats.norm(10, 3), stats.norm(80, 15)
+    duration = np.where(fast, truth[0].rvs(n, random_state=rng), truth[1].rvs(n, random_state=rng)).clip(0.1)
+    won = rng.random(n) < 0.6
+    closed = arrived + duration < horizon
+    shape = empirical_passed(Durations.of(duration[closed & won]), Durations.of(duration[closed & ~won]),
+                             horizon - arrived[~closed])
+    values = np.asarray(shape.values)
+    true_cdf = 0.4 * truth[0].cdf(values) + 0.6 * truth[1].cdf(values)
+    levels = (np.arange(len(values)) + 0.5) / len(values)
+    dkw = math.sqrt(math.log(2 / 0.001) / (2 * int((closed & won).sum())))  # DKW band at 0.1 %, passed deals
+    assert np.max(np.abs(true_cdf - levels)) < dkw + 0.5 / len(values)
+    naive = np.quantile(duration[closed & won], levels)  # ignoring censoring: the slow mode is under-counted
+    assert np.max(np.abs(0.4 * truth[0].cdf(naive) + 0.6 * truth[1].cdf(naive) - levels)) > dkw
+
+
+def test_cli_calibrate_with_empirical_durations(tmp_path: Path) -> None:
+    _, cal, _ = round_trip(tmp_path, ONE_STRETCH, "salesforce.toml", seed=5)
+    export, out = tmp_path / "export.csv", tmp_path / "empirical.toml"
+    args = ["calibrate", str(export), "--mapping", str(MAPPINGS / "salesforce.toml"), "--out", str(out),
+            "--durations", "empirical"]
+    assert main(args) == 0
+    duration = load_scenario(out).negotiation.duration_days
+    assert duration.dist == "empirical" and len(duration.values) == 100
+    values = np.asarray(duration.values)
+    sigma = math.sqrt(math.log1p((30 / 60) ** 2))
+    true = stats.lognorm(sigma, scale=60 * math.exp(-sigma**2 / 2))
+    levels = (np.arange(100) + 0.5) / 100
+    won = cal.stretches[0].fit.n_pass  # type: ignore[attr-defined]
+    dkw = math.sqrt(math.log(2 / 0.001) / (2 * won))
+    day = float(true.pdf(np.linspace(1, 200, 400)).max())  # dates only: each duration is known to +/- 1 day
+    assert np.max(np.abs(true.cdf(values) - levels)) < dkw + 0.5 / 100 + day
