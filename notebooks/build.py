@@ -75,6 +75,7 @@ QUEUES = [
     code(COMMON_SETUP + """
 from simulation import load_scenario, simulate
 from simulation.scenario import Pipeline, apply_patch
+from analysis.queueing import erlang_c_wait
 from analysis.utilisation import usage
 
 SEED = 7  # one fixed seed: the same prospects every time the notebook runs
@@ -198,8 +199,8 @@ plt.show()
 
     $$W_q = \\frac{C(c, \\lambda S)}{c/S - \\lambda},$$
 
-    where *C* is the **Erlang C** probability that an arriving deal has to wait at all. `analysis` has no Erlang C
-    function, so it is written out below (it is a dozen lines).
+    where *C* is the **Erlang C** probability that an arriving deal has to wait at all
+    (`analysis.queueing.erlang_c_wait`; the engine's own tests check the simulator against the same function).
 
     To compare it with the simulator we strip the shipped funnel down to that bare queue: every prospect
     qualifies at once, data access is instant, POVs last an exponential 60 days on average and always complete,
@@ -207,16 +208,6 @@ plt.show()
     rate so the 10 slots are busy 50 % … 95 % of the time.
     """),
     code("""
-def erlang_c_wait(arrivals_per_day, mean_pov_days, slots):
-    \"\"\"Mean wait in the queue of an M/M/c queue (days); infinite when the slots cannot keep up.\"\"\"
-    a = arrivals_per_day * mean_pov_days  # offered load: slots that would be busy on average
-    if a >= slots:
-        return math.inf
-    top = a**slots / math.factorial(slots) * slots / (slots - a)
-    p_wait = top / (sum(a**k / math.factorial(k) for k in range(slots)) + top)  # Erlang C
-    return p_wait / (slots / mean_pov_days - arrivals_per_day)
-
-
 MEAN_POV, SLOTS = 60.0, 10
 instant = {"dist": "fixed", "value": 0}
 mmc = apply_patch(scenario, {

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.queueing import erlang_c_wait
 from simulation import simulate
 from simulation.scenario import Scenario
 from tests.conftest import variant
@@ -96,14 +97,6 @@ def test_arrivals_and_mix_follow_the_scenario(busy_funnel: tuple[Scenario, pd.Da
     for tier in ("small", "mid", "large"):
         assert_proportion(int((new["tier"] == tier).sum()), len(new), getattr(s.arrivals.tiers, tier))
     assert_proportion(int((new["channel"] == "partner").sum()), len(new), s.arrivals.channels.partner)
-
-
-def erlang_c_wait(arrival_rate: float, service_mean: float, servers: int) -> float:
-    """Mean wait in queue of an M/M/c queue (Erlang C)."""
-    a = arrival_rate * service_mean
-    top = a**servers / math.factorial(servers) * servers / (servers - a)
-    p_wait = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
-    return p_wait / (servers / service_mean - arrival_rate)
 
 
 def mmc(tiny: Scenario, rate_per_day: float, mean: float, servers: int, horizon: int) -> Scenario:
