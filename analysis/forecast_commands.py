@@ -150,11 +150,12 @@ def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: 
     for row in summary.itertuples():
         m = metric(str(row.metric))
         f = forecast_charts.fmt
-        half = f(float(row.half_width), m.unit) if row.half_width == row.half_width else "n/a"
-        target = (f"{row.rule} {f(float(row.target), m.unit)}: {row.p_target:.0%}"
-                  if row.rule else "")
+        half = float(row.half_width)
+        spread = f"{half * 100:.1f} pp" if m.unit == "share" and half == half else f(half, m.unit)
+        rule = {">=": "≥", "<=": "≤"}.get(str(row.rule), "")
+        target = f"{rule} {f(float(row.target), m.unit)}: {row.p_target:.0%}" if rule else ""
         lines.append(f"  {m.label[:38]:<38} {f(row.p10, m.unit):>10} {f(row.p50, m.unit):>10} "
-                     f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + half:>22} {target:>16}")
+                     f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + spread:>22} {target:>16}")
     return "\n".join(lines)
 
 

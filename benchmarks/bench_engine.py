@@ -81,9 +81,9 @@ class Counter:
                 counter.run_seconds += time.perf_counter() - start
 
         if counting:
-            simpy.Environment.timeout = counted_timeout  # type: ignore[method-assign]
-            simpy.Resource.request = counted_request  # type: ignore[method-assign]
-        simpy.Environment.run = timed_run  # type: ignore[method-assign]
+            simpy.Environment.timeout = counted_timeout  # type: ignore[method-assign, assignment]
+            simpy.Resource.request = counted_request  # type: ignore[method-assign, assignment]
+        simpy.Environment.run = timed_run  # type: ignore[method-assign, assignment]
         try:
             yield
         finally:
