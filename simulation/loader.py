@@ -114,8 +114,10 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
     csv = _existing(scenario.pipeline.csv, source, "pipeline.csv")
     try:
         entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
-    except ValidationError as exc:
-        raise ScenarioError(f"{source}: pipeline.csv: {csv}: {_explain(exc.errors()[0], (), None)}") from None
+    except ValidationError as exc:  # a deal's dates do not make an open deal (e.g. a stage after the start date)
+        first = exc.errors()[0]
+        field = _key(_clean(first["loc"], "")[0])
+        raise ScenarioError(f"{source}: pipeline.csv: {csv}: {field}: {_explain(first, (), None)}") from None
     except InputError as exc:
         raise ScenarioError(f"{source}: pipeline.csv: {exc}") from None
     pipeline = scenario.pipeline.model_copy(update={"open": scenario.pipeline.open + entries, "csv": str(csv)})
@@ -260,6 +262,11 @@ def _as_error(
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc, dist = _clean(first["loc"], prefix)
     problem = _explain(first, loc, model, dist)
+    given = first.get("input")
+    if first["type"] == "union_tag_not_found" and isinstance(given, dict):  # {dst = "fixed", ...}: a misspelt dist
+        close = difflib.get_close_matches("dist", [k for k in given if isinstance(k, str)], n=1, cutoff=0.5)
+        if close:
+            loc, problem = (*loc, close[0]), "unknown key (did you mean 'dist'?)"
     seen = {loc[:n] for n in range(len(loc) + 1)}  # an error on a containing table is a consequence
     hint = re.search(r"did you mean '([^']+)'", problem)
     if hint:

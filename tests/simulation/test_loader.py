@@ -368,6 +368,23 @@ def test_pipeline_csv_deal_from_the_future(tmp_path: Path) -> None:
     assert error_of(path).startswith(f"{path}: pipeline.csv: {tmp_path / 'open.csv'}: arrived: deal OPP-9 arrived")
 
 
+def test_pipeline_csv_stage_after_the_start_date(tmp_path: Path) -> None:
+    write(tmp_path / "open.csv", "id,arrived,pov_started\nOPP-9,2026-12-01,2027-02-01\n")
+    path = write(tmp_path / "x.toml", BASE_TEXT + '\n[pipeline]\ncsv = "open.csv"\n')
+    assert error_of(path) == (
+        f"{path}: pipeline.csv: {tmp_path / 'open.csv'}: days_in_stage: Input should be greater than or equal to 0, "
+        "got -28.0"
+    )
+
+
+@pytest.mark.xfail(strict=True, raises=StopIteration, reason="open_deals_from_csv: a deal with an empty 'arrived' "
+                   "has no stage and next() raises StopIteration (simulation/pipeline.py)")
+def test_pipeline_csv_deal_without_arrival_date(tmp_path: Path) -> None:
+    write(tmp_path / "open.csv", "id,arrived\nOPP-9,\n")
+    path = write(tmp_path / "x.toml", BASE_TEXT + '\n[pipeline]\ncsv = "open.csv"\n')
+    assert error_of(path).startswith(f"{path}: pipeline.csv: {tmp_path / 'open.csv'}: arrived: ")
+
+
 # --- the shipped files and the public API ------------------------------------------------------------------
 
 
