@@ -30,7 +30,7 @@ from analysis.dashboard import Tables
 from analysis.fix_library import Effect, FixOption, fixes_for
 from analysis.frames import is_value
 from analysis.periods import PeriodError, as_period, bounds, days
-from simulation.tables import STAGES
+from simulation.tables import STAGE_ENTERED, STAGES
 
 DEFAULT_DELAY_DAYS: Final = 30.0
 
@@ -54,15 +54,7 @@ COLUMNS: Final = (
     "deal", "status", "newly_delayed", "tier", "channel", "acv", "arrived", "closed", "stage", "stage_label",
     "days_open", "days_in_stage", "days_over_median", "kpis", "impact", "fix", "fix_summary", "fix_file",
 )
-_ENTRY: Final = {
-    "data_quality": "arrived",
-    "data_access": "pov_requested",
-    "pov_queue": "data_access_granted",
-    "pov": "pov_started",
-    "validation": "pov_ended",
-    "negotiation": "negotiation_started",
-    "founder_queue": "founder_requested",
-}
+_ENTRY: Final = {**STAGE_ENTERED, "founder_queue": "founder_requested"}
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,9 @@ import pandas as pd
 
 from analysis.frames import flag, is_value, require
 from analysis.periods import PeriodLike, days, within
-from simulation.tables import STAGES
+from simulation.tables import STAGE_ENTERED, STAGES
 
-_ENTRY = {
-    "data_quality": "arrived",
-    "data_access": "pov_requested",
-    "pov_queue": "data_access_granted",
-    "pov": "pov_started",
-    "validation": "pov_ended",
-    "negotiation": "negotiation_started",
-}
+_ENTRY = STAGE_ENTERED
 _EXIT = {
     "data_quality": "pov_requested",
     "data_access": "data_access_granted",

@@ -17,7 +17,7 @@ from simulation.arrivals import Prospects, attributes
 from simulation.errors import InputError
 from simulation.randomness import ATTRIBUTES, SLOTS
 from simulation.scenario import OpenDeals, Scenario
-from simulation.tables import CHANNELS, DEALS, TIERS, read_csv
+from simulation.tables import CHANNELS, DEALS, STAGE_ENTERED, TIERS, current_stage, read_csv
 
 
 class Pipeline(NamedTuple):
@@ -52,26 +52,16 @@ def open_pipeline(scenario: Scenario, rng: np.random.Generator) -> Pipeline:
     )
 
 
-# The stage a deal is in, from the last timestamp it has (checked from the end of the funnel backwards).
-_STAGE_BY_LAST_TIMESTAMP = (
-    ("negotiation_started", "negotiation"),
-    ("pov_ended", "validation"),
-    ("pov_started", "pov"),
-    ("data_access_granted", "pov_queue"),
-    ("pov_requested", "data_access"),
-    ("arrived", "data_quality"),
-)
-
-
 def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals, ...]:
     """Read open deals (outcome ``open`` or no close date) from a deals-schema CSV as pipeline entries."""
     table = read_csv(path, DEALS, required=("id", "arrived"))
     still_open = table[(table["outcome"].fillna("open") == "open") & table["closed"].isna()]
+    stages = current_stage(still_open)
     entries = []
-    for row in still_open.itertuples(index=False):
+    for stage, row in zip(stages, still_open.itertuples(index=False), strict=True):
         if row.arrived > start_date:
             raise InputError(f"{path}: arrived: deal {row.id} arrived after the scenario's start date")
-        column, stage = next((c, s) for c, s in _STAGE_BY_LAST_TIMESTAMP if not pd.isna(getattr(row, c)))
+        column = STAGE_ENTERED[stage]
         tier = None if pd.isna(row.tier) else str(row.tier)
         channel = None if pd.isna(row.channel) else str(row.channel)
         if tier not in (None, *TIERS) or channel not in (None, *CHANNELS):
@@ -79,7 +69,7 @@ def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals
                              f"expected one of {TIERS} and {CHANNELS}")
         entries.append(
             OpenDeals(
-                stage=stage,  # type: ignore[arg-type]  # one of STAGES by construction
+                stage=stage,
                 count=1,
                 age_days=(start_date - row.arrived).total_seconds() / 86400,
                 days_in_stage=(start_date - getattr(row, column)).total_seconds() / 86400,

@@ -27,6 +27,16 @@ CHANNELS: Final = ("direct", "partner")
 OUTCOMES: Final = ("won", "lost", "disqualified", "open")
 # Stages in funnel order; `lost_stage` takes one of these, and the open-pipeline loader uses them too.
 STAGES: Final = ("data_quality", "data_access", "pov_queue", "pov", "validation", "negotiation")
+# The timestamp that dates a deal's entry into each stage, in funnel order. A deal is in the last stage whose
+# entry timestamp it has (how open deals are placed when a pipeline is loaded).
+STAGE_ENTERED: Final[Mapping[str, str]] = {
+    "data_quality": "arrived",
+    "data_access": "pov_requested",
+    "pov_queue": "data_access_granted",
+    "pov": "pov_started",
+    "validation": "pov_ended",
+    "negotiation": "negotiation_started",
+}
 RETENTION: Final = ("kept", "contracted", "churned")
 REVENUE_EVENTS: Final = ("new", "churn_90d", "contraction_90d", "renewal", "expansion", "contraction", "churn")
 SPEND_CATEGORIES: Final = (
@@ -139,6 +149,15 @@ def coerce(
             raise SchemaError(f"{source}: column {column!r} is not {kind}: {_first_line(exc)}") from None
     ordered = list(schema) + [c for c in out.columns if c not in schema]
     return out[ordered]
+
+
+def current_stage(deals: pd.DataFrame) -> pd.Series:
+    """The stage each deal is in (or was in when it closed): the last stage whose entry timestamp is set."""
+    stage = pd.Series(pd.NA, index=deals.index, dtype="string")
+    for name, column in STAGE_ENTERED.items():
+        if column in deals.columns:
+            stage = stage.mask(deals[column].notna(), name)
+    return stage
 
 
 def _convert(values: pd.Series, kind: str) -> pd.Series:
