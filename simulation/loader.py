@@ -69,23 +69,15 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
         raise ScenarioError(f"{path}: extends: a fix cannot extend another file; pass several --fix instead")
     if "fix" not in raw and "scenario" in raw:
         raise ScenarioError(f"{path}: fix: this is a scenario file, not a fix (a fix starts with a [fix] table)")
-    for key in raw:
-        if key != "fix" and key not in FIXABLE and key in Scenario.model_fields:
-            raise ScenarioError(
-                f"{path}: {key}: a fix cannot change [{key}]; fixes may change {', '.join(FIXABLE)} "
-                "(arrivals stay fixed so every scenario sees the same prospects)"
-            )
+    for key in (k for k in raw if k != "fix" and k not in FIXABLE and k in Scenario.model_fields):
+        raise ScenarioError(f"{path}: {key}: a fix cannot change [{key}]; fixes may change {', '.join(FIXABLE)} "
+                            "(arrivals stay fixed so every scenario sees the same prospects)")
     with np.errstate(all="ignore"):
         parsed = _validate(FixFile, raw, {}, path)
     patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix"}
     header = parsed.fix
-    return Fix(
-        name=header.name,
-        summary=header.summary,
-        start_day=header.start_day + offset_days,
-        source=str(path),
-        patch=patch,
-    )
+    return Fix(name=header.name, summary=header.summary, start_day=header.start_day + offset_days, source=str(path),
+               patch=patch)
 
 
 def _validate(model: type[M], raw: dict[str, Any], provenance: Provenance, path: Path) -> M:
@@ -126,10 +118,10 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
 
 def _existing(target: str, named_in: Path, key: str) -> Path:
     """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file."""
-    candidate = _resolve(target, named_in)
     try:
+        candidate = _resolve(target, named_in)
         found, is_file = candidate.exists(), candidate.is_file()
-    except (OSError, ValueError) as exc:  # embedded NUL, name too long, ...
+    except (OSError, ValueError, RuntimeError) as exc:  # embedded NUL, name too long, ~user without a home, ...
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{named_in}: {key}: unusable path {_show(target)} ({why})") from None
     if not found:
@@ -144,10 +136,8 @@ def _check_stack(scenario: Scenario, path: Path) -> None:
     current = scenario
     for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
         if fix.start_day >= scenario.scenario.horizon_days:
-            raise ScenarioError(
-                f"{fix.source}: fix.start_day: {fix.start_day:g} is beyond the horizon "
-                f"({scenario.scenario.horizon_days} days) of {path}"
-            )
+            raise ScenarioError(f"{fix.source}: fix.start_day: {fix.start_day:g} is beyond the horizon "
+                                f"({scenario.scenario.horizon_days} days) of {path}")
         try:
             current = apply_patch(current, fix.patch)
         except ValidationError as exc:
@@ -401,10 +391,14 @@ def _overflow(raw: dict[str, Any], provenance: Provenance, default: Path, exc: A
             _ANY_DISTRIBUTION.validate_python(_tuples(table)).ppf(np.array([0.0, 0.5, 0.999999]))
         except ArithmeticError as found:
             return ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: parameters too extreme "
-                                 f"to compute with ({found.args[-1]})")
+                                 f"to compute with ({_reason(found)})")
         except ValueError:
             continue
-    return ScenarioError(f"{default}: (top level): a number is too extreme to compute with ({exc.args[-1]})")
+    return ScenarioError(f"{default}: (top level): a number is too extreme to compute with ({_reason(exc)})")
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc.args[-1]) if exc.args else type(exc).__name__  # OverflowError(34, "Numerical result ...")
 
 
 def _distributions(raw: Any, at: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], dict[str, Any]]]:

@@ -377,8 +377,8 @@ def test_pipeline_csv_stage_after_the_start_date(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, raises=StopIteration, reason="open_deals_from_csv: a deal with an empty 'arrived' "
-                   "has no stage and next() raises StopIteration (simulation/pipeline.py)")
+@pytest.mark.xfail(strict=True, reason="open_deals_from_csv (simulation/pipeline.py) does not reject a deal with an "
+                   "empty 'arrived': it finds no stage and raises (StopIteration, KeyError) instead of an InputError")
 def test_pipeline_csv_deal_without_arrival_date(tmp_path: Path) -> None:
     write(tmp_path / "open.csv", "id,arrived\nOPP-9,\n")
     path = write(tmp_path / "x.toml", BASE_TEXT + '\n[pipeline]\ncsv = "open.csv"\n')
