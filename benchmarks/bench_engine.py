@@ -14,8 +14,8 @@ assumed. Three timings per replication:
 
 It prints seconds per prospect and the ratios (goal: engine / bare <= 1.5); ``--scale k`` multiplies the
 arrival rate, the solution engineers and the founder's meetings by k (the per-prospect cost without the fixed
-cost of building tables). ``--profile`` adds a cProfile breakdown of ``simulate``. Timings, not assertions:
-this is not a test.
+cost of building tables). A breakdown of ``simulate`` by phase follows (each engine step timed by wrapping
+it); ``--profile`` adds a cProfile listing. Timings, not assertions: this is not a test.
 """
 
 from __future__ import annotations
@@ -222,6 +222,61 @@ def report(label: str, m: dict[str, float]) -> None:
           f"{m['engine_simpy'] / m['bare']:6.2f}x   (goal: engine <= 1.5x)")
 
 
+PHASES = (
+    ("streams", "random streams"),
+    ("arrival_times", "arrival draws"),
+    ("attributes", "prospect attributes"),
+    ("open_pipeline", "open pipeline"),
+    ("timeline", "stage plans (inverse CDFs)"),
+    ("_deals_table", "deals table (+90-day retention)"),
+    ("_revenue_table", "revenue table (renewals)"),
+    ("_resources_table", "resources table"),
+    ("_se_busy", "SE busy days"),
+)
+
+
+def phases(scenario: Scenario, reps: int) -> None:
+    """Share of ``simulate`` time per engine step (module functions of simulation.engine wrapped with timers)."""
+    import simulation.engine as engine
+
+    spent: dict[str, float] = dict.fromkeys([name for name, _ in PHASES] + ["spend", "simpy"], 0.0)
+    originals = {name: getattr(engine, name) for name, _ in PHASES}
+    spend_ledger = engine.spend_ledger.ledger
+
+    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_fn(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return timed_fn
+
+    counter = Counter()
+    for name, fn in originals.items():
+        setattr(engine, name, wrap(name, fn))
+    engine.spend_ledger.ledger = wrap("spend", spend_ledger)
+    total = 0.0
+    try:
+        with counter.watching():
+            for seed in range(reps):
+                start = time.perf_counter()
+                simulate(scenario, seed)
+                total += time.perf_counter() - start
+    finally:
+        for name, fn in originals.items():
+            setattr(engine, name, fn)
+        engine.spend_ledger.ledger = spend_ledger
+    spent["simpy"] = counter.run_seconds
+    labels = dict(PHASES) | {"spend": "spend ledger", "simpy": "SimPy run (deal processes, ledger, monitors)"}
+    print(f"\nwhere simulate() spends its time ({reps} replications, {1000 * total / reps:.1f} ms each):")
+    for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {labels[name]:<46} {100 * seconds / total:5.1f} %   {1000 * seconds / reps:7.2f} ms")
+    rest = total - sum(spent.values())
+    other = "other (table assembly in simulate itself)"
+    print(f"  {other:<46} {100 * rest / total:5.1f} %   {1000 * rest / reps:7.2f} ms")
+
+
 def profile(scenario: Scenario, reps: int) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -247,6 +302,9 @@ def main() -> None:
         scenario = scaled(base, k)
         report(f"scale x{k:g} (arrivals {scenario.arrivals.rate_per_week:g}/week, "
                f"{scenario.pov.solution_engineers} SEs)", measure(scenario, args.reps))
+    for k in args.scale:
+        print(f"\nscale x{k:g}:", end="")
+        phases(scaled(base, k), args.reps)
     if args.profile:
         profile(scaled(base, args.scale[-1]), max(3, args.reps // 4))
 
