@@ -49,6 +49,7 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
         raise ScenarioError(f"{provenance[('fixes',)]}: fixes: unknown key (fixes come from --fix or cro.playbook)")
     with np.errstate(all="ignore"):
         scenario = _validate(Scenario, raw, provenance, path)
+        _computable(raw, provenance, path)
         scenario = _with_pipeline_csv(scenario, provenance, path)
         playbook_file = _source_of(("cro", "playbook"), provenance, path)
         stacked = [
@@ -74,6 +75,7 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
                             "(arrivals stay fixed so every scenario sees the same prospects)")
     with np.errstate(all="ignore"):
         parsed = _validate(FixFile, raw, {}, path)
+        _computable(raw, {}, path)
     patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix"}
     header = parsed.fix
     return Fix(name=header.name, summary=header.summary, start_day=header.start_day + offset_days, source=str(path),
@@ -223,12 +225,9 @@ def _toml_problem(text: str, message: str) -> str:
     line, column = int(where[1]), where[2]
     lines = text.split("\n")
     key = re.match(r"\s*([A-Za-z0-9_.\-\"' ]+?)\s*=", lines[line - 1]) if line <= len(lines) else None
-    table = ""
-    for previous in reversed(lines[: line - 1]):
-        header = re.match(r"\s*\[+\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]+\s*(#.*)?$", previous)
-        if header:
-            table = header[1].replace(" ", "") + "."
-            break
+    headers = (re.match(r"\s*\[+\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]+\s*(#.*)?$", p) for p in reversed(lines[: line - 1]))
+    header = next((h for h in headers if h), None)
+    table = header[1].replace(" ", "") + "." if header else ""
     if key is None:
         return f"line {line}, column {column}: malformed TOML: {problem}"
     return f"{table}{key[1].replace(' ', '')}: malformed TOML at line {line}, column {column}: {problem}"
@@ -239,13 +238,8 @@ _DIST_KINDS: dict[str, type[BaseModel]] = {
 }
 
 
-def _as_error(
-    exc: ValidationError,
-    provenance: Provenance,
-    default: Path,
-    model: type[BaseModel] | None,
-    prefix: str = "",
-) -> ScenarioError:
+def _as_error(exc: ValidationError, provenance: Provenance, default: Path, model: type[BaseModel] | None,
+              prefix: str = "") -> ScenarioError:
     errors = exc.errors()
     # A misspelt key shows up twice: as unknown, and its right spelling as missing. Report the first, suggest the
     # second, and do not count the missing one as another problem.
@@ -385,16 +379,26 @@ _ANY_DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)
 
 
 def _overflow(raw: dict[str, Any], provenance: Provenance, default: Path, exc: ArithmeticError) -> ScenarioError:
-    """Name the distribution whose parameters are too extreme to compute with (found by evaluating each)."""
+    """The error for a validator that overflowed: the distribution that cannot be computed, if one can be named."""
+    try:
+        _computable(raw, provenance, default)
+    except ScenarioError as named:
+        return named
+    return ScenarioError(f"{default}: (top level): a number is too extreme to compute with ({_reason(exc)})")
+
+
+def _computable(raw: dict[str, Any], provenance: Provenance, default: Path) -> None:
+    """Every distribution in ``raw`` must give finite values (a gamma with sd 1e200 overflows in the engine)."""
     for loc, table in _distributions(raw, ()):
         try:
-            _ANY_DISTRIBUTION.validate_python(_tuples(table)).ppf(np.array([0.0, 0.5, 0.999999]))
+            values = _ANY_DISTRIBUTION.validate_python(_tuples(table)).ppf(np.array([0.0, 0.5, 0.999999]))
+            problem = "" if np.isfinite(values).all() else "parameters too extreme (values are not finite numbers)"
         except ArithmeticError as found:
-            return ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: parameters too extreme "
-                                 f"to compute with ({_reason(found)})")
-        except ValueError:
+            problem = f"parameters too extreme to compute with ({_reason(found)})"
+        except ValueError:  # not a valid distribution: reported by the validation proper
             continue
-    return ScenarioError(f"{default}: (top level): a number is too extreme to compute with ({_reason(exc)})")
+        if problem:
+            raise ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: {problem}")
 
 
 def _reason(exc: BaseException) -> str:

@@ -119,6 +119,27 @@ def test_extreme_distribution_parameters_name_the_key(tmp_path: Path) -> None:
     assert error_of(BASE, [fix]).startswith(f"{fix}: retention.renewal_contraction_fraction: parameters too extreme")
 
 
+def test_durations_the_engine_could_not_draw_are_refused(tmp_path: Path) -> None:
+    # No validator evaluates a duration; without this check `validate` said "valid" and `run` crashed.
+    path = write(tmp_path / "x.toml", edited(
+        'duration_days = { dist = "triangular", low = 45, mode = 60, high = 90 }',
+        'duration_days = { dist = "gamma", mean = 60, sd = 1e200 }',
+    ))
+    assert error_of(path) == (
+        f"{path}: pov.duration_days: parameters too extreme to compute with (Numerical result out of range)"
+    )
+    path = write(tmp_path / "y.toml", edited(
+        'duration_days = { dist = "lognormal", mean = 25, sd = 10 }',
+        'duration_days = { dist = "lognormal", mean = 1e308, sd = 1e308 }',
+    ))
+    assert error_of(path) == (
+        f"{path}: negotiation.duration_days: parameters too extreme (values are not finite numbers)"
+    )
+    fix = write(tmp_path / "fix.toml", '[fix]\nname = "x"\n[validation]\n'
+                'extension_days = { dist = "gamma", mean = 1e-300, sd = 1e300 }\n')
+    assert error_of(BASE, [fix]).startswith(f"{fix}: validation.extension_days: parameters too extreme")
+
+
 def test_paths_that_cannot_exist(tmp_path: Path) -> None:
     path = write(tmp_path / "x.toml", 'extends = "a\\u0000b"\n')
     assert error_of(path).startswith(f"{path}: extends: ")
