@@ -176,12 +176,14 @@ def _rates(act: pd.DataFrame, sims: list[pd.DataFrame], window: Window) -> pd.Da
     simulated = pd.DataFrame([rate_table(s, window) for s in sims])
     rows = []
     for metric, value in actual.items():
+        if np.isnan(value):  # e.g. no deal created in a holdout's scored months: nothing to compare
+            continue
         column = simulated[metric] if metric in simulated else pd.Series(dtype=float)
         low, mid, high = (float(column.quantile(q)) if column.notna().any() else float("nan")
                           for q in (BAND[0], 0.5, BAND[1]))
         rows.append({"metric": metric, "actual": value, "p10": low, "p50": mid, "p90": high,
                      "inside": bool(low <= value <= high)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["metric", "actual", "p10", "p50", "p90", "inside"])
 
 
 def summary_lines(result: Backtest) -> list[str]:

@@ -39,7 +39,8 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
     ax.set_ylabel(metric)
     if "USD" in metric:
         ax.yaxis.set_major_formatter(MONEY_AXIS)
-    ax.set_ylim(bottom=0)
+    top = float(np.nanmax(np.r_[rows["actual"].to_numpy(), rows["p90"].to_numpy()]))
+    ax.set_ylim(0, top * 1.35 if top > 0 else 1)  # headroom: the legend never hides a point
     date_axis(ax)
     ax.legend(loc="upper left", ncols=2)
     return fig

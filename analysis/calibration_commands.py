@@ -142,7 +142,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     write_csv(result.rates, args.out / "rates.csv")
     lines = summary_lines(result)
     write_text(args.out / "summary.txt", "\n".join(lines) + "\n")
-    charts = write_charts(result, args.out, Path(args.export).stem)
+    charts = write_charts(result, args.out, Path(args.mapping).stem)
     print("\n".join(lines))
     print(f"written to {args.out}/: monthly.csv, coverage.csv, rates.csv, summary.txt, "
           + ", ".join(p.name for p in charts) + (", holdout_scenario.toml" if test_from is not None else ""))
