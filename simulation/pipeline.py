@@ -17,7 +17,7 @@ from simulation.arrivals import Prospects, attributes
 from simulation.errors import InputError
 from simulation.randomness import ATTRIBUTES, SLOTS
 from simulation.scenario import OpenDeals, Scenario
-from simulation.tables import CHANNELS, DEALS, STAGE_ENTERED, TIERS, current_stage, read_csv
+from simulation.tables import CHANNELS, DEALS, OUTCOMES, STAGE_ENTERED, TIERS, current_stage, read_csv
 
 
 class Pipeline(NamedTuple):
@@ -52,9 +52,28 @@ def open_pipeline(scenario: Scenario, rng: np.random.Generator) -> Pipeline:
     )
 
 
+def _check_rows(path: Path, table: pd.DataFrame) -> None:
+    """Reject what would otherwise be dropped or guessed: no id, no arrival, a repeated id, an unknown outcome."""
+    for column in ("id", "arrived"):
+        missing = table[column].isna()
+        if missing.any():
+            row = int(missing.to_numpy().argmax()) + 2  # 1-based, after the header line
+            raise InputError(f"{path}: {column}: line {row} has no {column} (every open deal needs one)")
+    repeated = table["id"][table["id"].duplicated()]
+    if len(repeated):
+        raise InputError(f"{path}: id: {repeated.iloc[0]!r} appears more than once")
+    unknown = table["outcome"].notna() & ~table["outcome"].isin(OUTCOMES)
+    if unknown.any():
+        raise InputError(
+            f"{path}: outcome: deal {table['id'][unknown].iloc[0]} has outcome "
+            f"{table['outcome'][unknown].iloc[0]!r}; expected one of {', '.join(OUTCOMES)}"
+        )
+
+
 def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals, ...]:
     """Read open deals (outcome ``open`` or no close date) from a deals-schema CSV as pipeline entries."""
     table = read_csv(path, DEALS, required=("id", "arrived"))
+    _check_rows(path, table)
     still_open = table[(table["outcome"].fillna("open") == "open") & table["closed"].isna()]
     stages = current_stage(still_open)
     entries = []

@@ -66,7 +66,8 @@ def test_failures_close_the_deal_in_their_stage(tiny: Scenario) -> None:
         "validation": variant(tiny, validation={"pass_probability": 0.0}),
         "negotiation": variant(tiny, negotiation={"win_probability": 0.0}),
     }
-    closed_at = {"data_quality": 5, "data_access": 15, "pov": 15 + 30 * (0.2 + 0.8 * 0.5), "validation": 49, "negotiation": 70}
+    stall = 15 + 30 * (0.2 + 0.8 * 0.5)  # a stall comes between 20 % and 100 % of the planned POV; u = 0.5
+    closed_at = {"data_quality": 5, "data_access": 15, "pov": stall, "validation": 49, "negotiation": 70}
     for stage, scenario in cases.items():
         ledger, _ = run(scenario, [0.0])
         expected_outcome = "disqualified" if stage == "data_quality" else "lost"

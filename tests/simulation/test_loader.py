@@ -398,12 +398,25 @@ def test_pipeline_csv_stage_after_the_start_date(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="open_deals_from_csv (simulation/pipeline.py) does not reject a deal with an "
-                   "empty 'arrived': it finds no stage and raises (StopIteration, KeyError) instead of an InputError")
 def test_pipeline_csv_deal_without_arrival_date(tmp_path: Path) -> None:
     write(tmp_path / "open.csv", "id,arrived\nOPP-9,\n")
     path = write(tmp_path / "x.toml", BASE_TEXT + '\n[pipeline]\ncsv = "open.csv"\n')
     assert error_of(path).startswith(f"{path}: pipeline.csv: {tmp_path / 'open.csv'}: arrived: ")
+
+
+@pytest.mark.parametrize(
+    ("rows", "key", "problem"),
+    [
+        ("OPP-1,2026-12-01,open\nOPP-1,2026-12-02,open\n", "id", "'OPP-1' appears more than once"),
+        ("OPP-1,2026-12-01,maybe\n", "outcome", "has outcome 'maybe'"),
+        (",2026-12-01,open\n", "id", "line 2 has no id"),
+    ],
+)
+def test_pipeline_csv_rows_are_never_dropped_silently(tmp_path: Path, rows: str, key: str, problem: str) -> None:
+    write(tmp_path / "open.csv", "id,arrived,outcome\n" + rows)
+    path = write(tmp_path / "x.toml", BASE_TEXT + '\n[pipeline]\ncsv = "open.csv"\n')
+    message = error_of(path)
+    assert message.startswith(f"{path}: pipeline.csv: {tmp_path / 'open.csv'}: {key}: ") and problem in message
 
 
 # --- the shipped files and the public API ------------------------------------------------------------------

@@ -1,0 +1,79 @@
+"""The JSON Schema of scenario and fix files, as an editor needs it (``funnelsim schema``).
+
+Pydantic's schema of :class:`~simulation.scenario.Scenario` describes the *resolved* scenario. A file differs: it
+may ``extends = "base.toml"`` and then say only what it overrides, so for such files no key is required (except
+``dist`` inside a distribution); ``fixes`` is filled by the loader and is not a key a file may contain.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from simulation.scenario import FixFile, Scenario
+
+Schema = dict[str, Any]
+DEFS = "$defs"
+
+
+def scenario_file_schema() -> Schema:
+    """Complete files must have every section; files with ``extends`` may give any part of any section."""
+    full = Scenario.model_json_schema(by_alias=True, mode="validation")
+    defs: dict[str, Any] = full.pop(DEFS)
+    full["properties"].pop("fixes", None)
+    full["properties"]["extends"] = {
+        "type": "string",
+        "description": "Scenario file to start from (path relative to this file, or absolute); this file overrides it",
+    }
+    _require_dist(defs)
+    partial_defs = {f"Partial{name}": _partial(body) for name, body in defs.items() if not _is_distribution(body)}
+    partial = _partial(full)
+    _retarget(partial, defs)
+    for body in partial_defs.values():
+        _retarget(body, defs)
+    title = full.pop("title", "Scenario")
+    return {
+        "title": title,
+        "description": "A funnelsim scenario file (TOML). With `extends`, every key is optional.",
+        DEFS: {**defs, **partial_defs, "ScenarioFile": full, "PartialScenarioFile": partial},
+        "if": {"required": ["extends"]},
+        "then": {"$ref": f"#/{DEFS}/PartialScenarioFile"},
+        "else": {"$ref": f"#/{DEFS}/ScenarioFile"},
+    }
+
+
+def fix_file_schema() -> Schema:
+    schema = FixFile.model_json_schema(by_alias=True, mode="validation")
+    _require_dist(schema.get(DEFS, {}))
+    return schema
+
+
+def _is_distribution(body: Schema) -> bool:
+    return "dist" in body.get("properties", {})
+
+
+def _require_dist(defs: dict[str, Any]) -> None:
+    # The loader needs `dist` to choose the distribution even where the model gives it a default.
+    for body in defs.values():
+        if _is_distribution(body) and "dist" not in body.setdefault("required", []):
+            body["required"].insert(0, "dist")
+
+
+def _partial(body: Schema) -> Schema:
+    loose = copy.deepcopy(body)
+    loose.pop("required", None)
+    return loose
+
+
+def _retarget(node: Any, defs: dict[str, Any]) -> None:
+    """Point references to sections at their partial versions (distributions stay whole)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        name = ref.removeprefix(f"#/{DEFS}/")
+        if ref and name in defs and not _is_distribution(defs[name]):
+            node["$ref"] = f"#/{DEFS}/Partial{name}"
+        for value in node.values():
+            _retarget(value, defs)
+    elif isinstance(node, list):
+        for value in node:
+            _retarget(value, defs)
