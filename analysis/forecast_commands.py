@@ -78,7 +78,7 @@ def _common(parser: argparse.ArgumentParser, reps: int) -> None:
 
 @contextmanager
 def _backend(args: argparse.Namespace) -> Iterator[Backend]:
-    with make_backend(args.backend, args.workers, args.scheduler) as backend:
+    with make_backend(args.backend, args.workers, args.scheduler, preload=(reduce_outcome.__module__,)) as backend:
         yield backend
 
 

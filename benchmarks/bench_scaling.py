@@ -35,7 +35,7 @@ def timed(backend: str, workers: int, reps: int, seed: int) -> tuple[float, pd.D
     scenario = load_scenario(SCENARIO)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        with make_backend(backend, workers) as runner:
+        with make_backend(backend, workers, preload=(reduce_outcome.__module__,)) as runner:
             result = run_replications(scenario, seed, reps, reduce_outcome, backend=runner, store=folder)
         return time.perf_counter() - start, result.kpis
 

@@ -89,19 +89,21 @@ def _ignore_interrupts() -> None:
 
 
 class ProcessBackend:
-    """A pool of ``workers`` local processes (fork server on Linux, spawn elsewhere)."""
+    """A pool of ``workers`` local processes (fork server on Linux, spawn elsewhere); the fork server imports
+    the engine and the ``preload`` modules (e.g. the reducer's) once, so workers start with them loaded."""
 
     name = "process"
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, preload: Sequence[str] = ()):
         self.workers = _check_workers(workers)
+        self.preload = [*PRELOAD, *preload]
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessBackend:
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(PRELOAD)
+            context.set_forkserver_preload(self.preload)
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
         return self
 
@@ -228,16 +230,22 @@ def _check_workers(workers: int | None) -> int:
 
 
 def make_backend(
-    name: str, workers: int | None = None, scheduler: str | None = None, *, processes: bool = True
+    name: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    processes: bool = True,
+    preload: Sequence[str] = (),
 ) -> Backend:
-    """The backend called ``name`` (``process``, ``serial`` or ``dask``); use it in a ``with`` block."""
+    """The backend called ``name`` (``process``, ``serial`` or ``dask``); use it in a ``with`` block.
+    ``preload``: modules local worker processes import before their first task (the reducer's module)."""
     if scheduler and name != "dask":
         raise BackendError("--scheduler only applies to --backend dask")
     if name == "serial":
         _check_workers(workers)
         return SerialBackend()
     if name == "process":
-        return ProcessBackend(workers)
+        return ProcessBackend(workers, preload)
     if name == "dask":
         return DaskBackend(workers, scheduler, processes)
     raise BackendError(f"unknown backend {name!r} (use one of {', '.join(BACKENDS)})")
