@@ -171,3 +171,13 @@ def test_default_batch_size_and_bad_arguments(short: Scenario) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         run_replications(short, SEED, 0, outcome_counts)
     assert np.isfinite(run_replications(short, SEED, 1, outcome_counts).kpis["prospects"]).all()
+
+
+def test_dask_backend_uses_an_existing_scheduler(short: Scenario, reference: pd.DataFrame) -> None:
+    """``--scheduler ADDRESS``: connect to a running cluster (here an in-process one) instead of starting one."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
+    with cluster, make_backend("dask", scheduler=cluster.scheduler_address) as backend:
+        assert backend.workers == 1
+        result = run_replications(short, SEED, REPS, outcome_counts, backend=backend, batch_size=3)
+    pd.testing.assert_frame_equal(result.kpis, reference, check_exact=True)
