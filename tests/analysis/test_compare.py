@@ -88,12 +88,12 @@ def test_deltas_and_ranking_on_constructed_tables() -> None:
 
 
 def test_paired_ci_is_narrower_than_independent_runs() -> None:
-    """The same 12 prospects streams with and without the sandbox vs the sandbox on other prospects."""
+    """The same 8 prospect streams with and without the sandbox vs the sandbox on other prospects."""
     base = load_scenario(SHORT)
     fixed = load_scenario(SHORT, [SANDBOX])
-    baseline = run_replications(base, 21, 12, reduce_outcome).kpis
-    paired = run_replications(fixed, 21, 12, reduce_outcome).kpis
-    independent = run_replications(fixed, 9021, 12, reduce_outcome).kpis
+    baseline = run_replications(base, 21, 8, reduce_outcome).kpis
+    paired = run_replications(fixed, 21, 8, reduce_outcome).kpis
+    independent = run_replications(fixed, 9021, 8, reduce_outcome).kpis
     for name in ("nnarr_6m", "qte_velocity_days", "se_utilisation"):
         b = baseline[name].to_numpy(float)
         p = paired_delta(b, paired[name].to_numpy(float))

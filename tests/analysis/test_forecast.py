@@ -124,7 +124,7 @@ def _forecast(out: Path, *extra: str) -> int:
             "forecast",
             str(SHORT),
             "--reps",
-            "6",
+            "5",
             "--seed",
             "11",
             "--out",
@@ -146,7 +146,7 @@ def serial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_forecast_writes_tables_and_charts(serial_run: Path) -> None:
     replications = pd.read_csv(serial_run / "replications.csv")
-    assert list(replications["replication"]) == list(range(6))
+    assert list(replications["replication"]) == list(range(5))
     assert {"nnarr_6m", "c2re_6m", "bonus_6m", "grr", "qte_velocity_days", "completion_rate"} <= set(
         replications.columns
     )
@@ -183,7 +183,7 @@ def test_resume_completes_an_interrupted_forecast(
             "forecast",
             str(SHORT),
             "--reps",
-            "6",
+            "5",
             "--seed",
             "12",
             "--out",
