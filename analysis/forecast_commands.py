@@ -109,6 +109,8 @@ def forecast_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.fix)
     if args.keep_deals < 0:
         raise InputError(f"--keep-deals must not be negative, got {args.keep_deals}")
+    if not 0 < args.precision < 10:
+        raise InputError(f"--precision is a share of the mean such as 0.05, got {args.precision}")
     with _backend(args) as backend:
         result = _replicate(scenario, args, backend, args.out, keep_deals=min(args.keep_deals, args.reps))
     summary = write_forecast(scenario, result, args.out, precision=args.precision)

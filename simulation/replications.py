@@ -317,9 +317,12 @@ def run_replications(
     runner: Backend = backend if backend is not None else SerialBackend()
     run = RunStore(store) if store is not None else None
     found = run.manifest() if (run is not None and resume) else None
-    size = batch_size or (
-        int(found["batch_size"]) if found and "batch_size" in found else default_batch_size(reps)
-    )
+    if batch_size is not None:
+        size = batch_size
+    elif found and "batch_size" in found:
+        size = int(found["batch_size"])
+    else:
+        size = default_batch_size(reps)
     if size < 1:
         raise InputError(f"--batch-size must be at least 1, got {size}")
     tasks = batches(scenario, seed, reps, reducer, size, keep_deals)
