@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.nnarr import nnarr, spend_in
+from analysis.nnarr import Unpriced, nnarr, spend_in
 from analysis.periods import PeriodLike, TimeLike, bounds
 from analysis.retention import arr_at, retention
 
@@ -67,11 +67,13 @@ def cac_payback_months(cac_value: float, arpa: float, gross_margin: float = 1.0)
     return float(cac_value) / monthly if monthly > 0 else float("nan")
 
 
-def quota_attainment(deals: pd.DataFrame, period: PeriodLike | None, quota: float) -> float:
+def quota_attainment(
+    deals: pd.DataFrame, period: PeriodLike | None, quota: float, *, unpriced: Unpriced = "raise"
+) -> float:
     """Quota attainment: gross ACV booked (won) in the period / quota, with no 90-day churn deducted."""
     if not quota > 0:
         return float("nan")
-    return nnarr(deals, period).gross / float(quota)
+    return nnarr(deals, period, unpriced=unpriced).gross / float(quota)
 
 
 def annual_churn_rate(revenue: pd.DataFrame, period: PeriodLike) -> float:
@@ -93,11 +95,14 @@ def classic_kpis(
     revenue: pd.DataFrame | None = None,
     quota: float | None = None,
     gross_margin: float = 1.0,
+    unpriced: Unpriced = "raise",
 ) -> dict[str, Any]:
     """MRR (at the period end), CAC, LTV, CAC payback and quota attainment for one period (NaN where a table
-    or the quota is missing). ARPA is the average ACV of the customers won in the period."""
-    booked = nnarr(deals, period)
-    arpa = booked.gross / booked.won if booked.won else float("nan")
+    or the quota is missing). ARPA is the average ACV of the customers won in the period (of those priced, with
+    ``unpriced="skip"``); CAC counts every customer won, priced or not."""
+    booked = nnarr(deals, period, unpriced=unpriced)
+    priced = booked.won - booked.unpriced_deals
+    arpa = booked.gross / priced if priced else float("nan")
     cac_value = cac(spend_in(spend, period), booked.won) if spend is not None else float("nan")
     churn = annual_churn_rate(revenue, period) if revenue is not None else float("nan")
     return {
@@ -105,5 +110,7 @@ def classic_kpis(
         "cac": cac_value,
         "ltv": ltv(arpa, churn, gross_margin),
         "cac_payback_months": cac_payback_months(cac_value, arpa, gross_margin),
-        "quota_attainment": quota_attainment(deals, period, quota) if quota is not None else float("nan"),
+        "quota_attainment": (
+            quota_attainment(deals, period, quota, unpriced=unpriced) if quota is not None else float("nan")
+        ),
     }

@@ -46,13 +46,15 @@ def _times(deals: pd.DataFrame, column: str) -> pd.Series:
 
 def entered(deals: pd.DataFrame) -> pd.DataFrame:
     """Per deal and stage (columns in funnel order), whether the deal entered the stage (it has the stage's entry
-    time, or entered a later stage)."""
+    time, or entered a later stage; a won deal entered them all)."""
     require(deals, ("arrived", "outcome"), "deals", "funnel conversion")
     result = {stage: _times(deals, column).notna() for stage, column in _ENTRY.items()}
     reached_negotiation = _times(deals, "negotiation_started").notna()
     completed = flag(deals["pov_completed"]) if "pov_completed" in deals.columns else reached_negotiation
     result["validation"] = (result["validation"] & completed) | reached_negotiation
     result["data_quality"] = deals["arrived"].notna()
+    # A won deal went through every stage, dated or not (a CRM export may only have created and won dates).
+    result["negotiation"] = result["negotiation"] | is_value(deals["outcome"], "won")
     raw = pd.DataFrame(result, index=deals.index)[list(STAGES)].astype("int8")
     # A deal in a later stage went through the earlier ones even where their times are missing (open deals
     # loaded mid-funnel, CRM exports without every stage date).

@@ -16,7 +16,8 @@ nnarr_pace                  >= 100 % of the pro-rated target;          A: "NNARR
                             >= 80 % yellow; below red                  red/yellow/green status)"
 ==========================  =========================================  ========================================
 
-An undefined C2RE (NaN: no net new ARR in the period) is red, unless nothing was spent either (n/a).
+An undefined C2RE (NaN: no net new ARR in the period) is red, unless nothing was spent either, or NNARR itself is
+unknown (NaN: the wins have no amounts), both n/a.
 :func:`checkers` takes the thresholds from a scenario's ``Targets``.
 """
 
@@ -185,7 +186,12 @@ def health_checks(values: Mapping[str, float], targets: Targets | None = None) -
     [['c2re', 'green'], ['grr_model', 'red']]
     """
     rows = [check(float(values[name])).as_dict() for name, check in checkers(targets).items() if name in values]
+    unpriced = math.isnan(values.get("nnarr", 0.0))  # wins without an ACV: NNARR unknown, not zero
     for row in rows:
-        if row["metric"] == "c2re" and math.isnan(row["value"]) and values.get("spend", math.nan) == 0:
+        if row["metric"] in ("c2re", "c2re_trailing_30d") and math.isnan(row["value"]) and unpriced:
+            row.update(status="n/a", advice="No deal amounts (acv) for the wins: NNARR and C2RE are unknown.")
+        elif row["metric"] == "nnarr_pace" and math.isnan(row["value"]) and unpriced:
+            row.update(advice="No deal amounts (acv) for the wins: NNARR pace is unknown.")
+        elif row["metric"] == "c2re" and math.isnan(row["value"]) and values.get("spend", math.nan) == 0:
             row.update(status="n/a", advice="Nothing spent and no net new ARR in the period.")
     return pd.DataFrame(rows, columns=["metric", "value", "status", "advice", "threshold"])

@@ -2,7 +2,8 @@
 
 The input is a ``funnelsim run`` output or a CRM export mapped to :data:`simulation.tables.DEALS`; ``--spend`` and
 ``--revenue`` add C2RE, CAC, GRR/NRR and deployed model revenue. A missing column or an unparseable date stops
-with one line naming the file and the column (exit status 2).
+with one line naming the file and the column (exit status 2). Deal amounts are optional: without them (or with
+some missing) the amount-based KPIs are n/a (or partial) and one printed note says which and why.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Any
 import pandas as pd
 
 from analysis import cycle, funnel, nnarr
-from analysis.kpis import METRICS, health_table, kpi_summary
+from analysis.kpis import METRICS, amount_note, health_table, kpi_summary
 from analysis.periods import DAY, PeriodError, PeriodLike, as_period, label, period_range, timestamp
 from simulation.errors import InputError
 from simulation.outputs import write_csv
 from simulation.scenario import Targets
 from simulation.tables import DEALS, REVENUE, SPEND, read_csv
 
-DEALS_REQUIRED = ("id", "arrived", "closed", "outcome", "acv")
+DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
 
 
@@ -99,7 +100,7 @@ def kpis_command(args: argparse.Namespace) -> int:
     write_csv(table.rename_axis("metric").reset_index(), args.out / "kpis.csv")
     write_csv(health, args.out / "health.csv")
     for by in ("tier", "channel"):
-        frames = [nnarr.nnarr_by(deals, p, by).reset_index().assign(period=label(p)) for p in periods]
+        frames = [nnarr.nnarr_by(deals, p, by, unpriced="skip").reset_index().assign(period=label(p)) for p in periods]
         write_csv(pd.concat(frames, ignore_index=True), args.out / f"nnarr_by_{by}.csv")
     sccr = pd.DataFrame({"cycle_days": cycle.average_cycle(deals, "Q"), "sccr": cycle.sccr(deals)})
     write_csv(sccr.rename_axis("quarter").reset_index().astype({"quarter": str}), args.out / "sccr.csv")
@@ -107,6 +108,9 @@ def kpis_command(args: argparse.Namespace) -> int:
     write_csv(funnel.stage_time_summary(deals).reset_index(), args.out / "stage_times.csv")
 
     print(render(table, health))
+    note = amount_note(deals, list(table.index))
+    if note:
+        print(f"\nnote: {note}")
     bottleneck = funnel.biggest_bottleneck(deals)
     if bottleneck.stage is not None:
         print(

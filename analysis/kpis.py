@@ -4,6 +4,12 @@ This is the assembly the command line, the dashboard and the forecasts share; ea
 named in :data:`METRICS`. Metrics needing a table that was not given (spend, revenue) or a target that was not
 set are left out, so that a missing input never looks like a zero. Values are floats (counts too); NaN means
 "not measurable in this period" (e.g. C2RE with zero NNARR, GRR with no customers at the period start).
+
+Deal amounts are optional. A table whose won deals have no ACV at all (e.g. the Olist export) still gets every
+KPI that needs none (cycle, SCCR, win rate, QTE velocity, conversion, CAC = spend per customer...), and the
+amount-based ones (:data:`AMOUNT_METRICS`) are NaN in every period. When only some won deals lack an ACV,
+``nnarr_unpriced_deals`` counts them and the amounts cover the priced deals only (partial, never final).
+:func:`amount_note` says which case applies, in one line for people.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from analysis import classic, cycle, evaluation, nnarr, retention
@@ -27,6 +34,7 @@ METRICS: Final[Mapping[str, tuple[str, str]]] = {
     "nnarr_churn_90d": ("ACV churned within 90 days of close", "usd"),
     "nnarr_contraction_90d": ("ACV contracted within 90 days of close", "usd"),
     "deals_won": ("Deals won", "count"),
+    "nnarr_unpriced_deals": ("Won deals without an amount (acv), left out of NNARR", "count"),
     "nnarr_provisional_deals": ("Won deals whose 90-day check is still open", "count"),
     "nnarr_provisional_acv": ("ACV of those provisional deals", "usd"),
     "nnarr_final": ("1 when every 90-day check has passed (NNARR final)", "flag"),
@@ -62,6 +70,57 @@ METRICS: Final[Mapping[str, tuple[str, str]]] = {
     "quota_attainment": ("Classic: gross bookings / quota", "pct"),
 }
 
+# Metrics computed from deal amounts (ACV), and how the note names them (in this order, each name once).
+AMOUNT_METRICS: Final[Mapping[str, str]] = {
+    "nnarr": "NNARR",
+    "nnarr_gross": "NNARR",
+    "nnarr_churn_90d": "NNARR",
+    "nnarr_contraction_90d": "NNARR",
+    "nnarr_provisional_deals": "NNARR",
+    "nnarr_provisional_acv": "NNARR",
+    "nnarr_final": "NNARR",
+    "nnarr_small": "NNARR by tier",
+    "nnarr_mid": "NNARR by tier",
+    "nnarr_large": "NNARR by tier",
+    "nnarr_direct": "NNARR by channel",
+    "nnarr_partner": "partner NNARR",
+    "nnarr_pace": "NNARR pace",
+    "c2re": "C2RE",
+    "c2re_trailing_30d": "C2RE",
+    "ltv": "LTV",
+    "cac_payback_months": "CAC payback",
+    "quota_attainment": "quota attainment",
+}
+
+
+def amount_gaps(deals: pd.DataFrame) -> tuple[int, int]:
+    """(won deals, won deals without an ACV) in the whole table."""
+    parts = nnarr.settlement(deals, unpriced="skip")
+    won = int(parts["won"].sum())
+    return won, won - int(parts["priced"].sum())
+
+
+def amount_note(deals: pd.DataFrame, metrics: Sequence[str] = tuple(METRICS)) -> str | None:
+    """One line saying which amount-based ``metrics`` are not computed (no won deal has an ACV) or partial (some
+    have none); None when every won deal has an ACV.
+
+    >>> table = pd.DataFrame({"outcome": ["won", "won"], "closed": pd.to_datetime(["2027-01-05"] * 2),
+    ...     "acv": [float("nan"), float("nan")]})
+    >>> amount_note(table, ["nnarr", "c2re", "win_rate"])
+    'no deal amounts in the table (2 won deals, none with an acv): NNARR, C2RE not computed (n/a)'
+    """
+    won, unpriced = amount_gaps(deals)
+    if not unpriced:
+        return None
+    names = ", ".join(dict.fromkeys(AMOUNT_METRICS[m] for m in metrics if m in AMOUNT_METRICS)) or "NNARR"
+    if unpriced == won:
+        return f"no deal amounts in the table ({won} won deals, none with an acv): {names} not computed (n/a)"
+    return (
+        f"{unpriced} of {won} won deals have no amount (acv): {names} count only the {won - unpriced} priced "
+        "deals, so they are partial (NNARR a floor, C2RE too high) and never final; nnarr_unpriced_deals counts "
+        "the unpriced ones per period"
+    )
+
 
 def data_end(deals: pd.DataFrame, revenue: pd.DataFrame | None = None) -> pd.Timestamp | None:
     """The first midnight after the latest event in the deals and revenue tables, None if there is none (spend is
@@ -89,13 +148,15 @@ def kpi_summary(
 
     ``as_of`` (for trailing C2RE) defaults to the period end or the data end, whichever is earlier. The NNARR
     target is ``nnarr_target`` or, with ``targets``, ``nnarr_6_months`` pro-rated by the period's days.
+    Won deals without an ACV never stop the summary (see the module docstring and :func:`amount_note`).
     """
     start, end = bounds(period)
     last = data_end(deals, revenue)
     stop = end if last is None or (period is not None and end < last) else last
     values: dict[str, float] = {}
 
-    booked = nnarr.nnarr(deals, period)
+    won_in_table, unpriced_in_table = amount_gaps(deals)
+    booked = nnarr.nnarr(deals, period, unpriced="skip")
     values.update(
         nnarr=booked.nnarr,
         nnarr_gross=booked.gross,
@@ -104,12 +165,14 @@ def kpi_summary(
         deals_won=float(booked.won),
         nnarr_provisional_deals=float(booked.provisional_deals),
         nnarr_provisional_acv=booked.provisional_acv,
-        nnarr_final=float(booked.final),
+        nnarr_final=float(booked.final) if not np.isnan(booked.nnarr) else float("nan"),
     )
-    for tier, row in nnarr.nnarr_by(deals, period, "tier").iterrows():
+    if unpriced_in_table:
+        values["nnarr_unpriced_deals"] = float(booked.unpriced_deals)
+    for tier, row in nnarr.nnarr_by(deals, period, "tier", unpriced="skip").iterrows():
         values[f"nnarr_{tier}"] = float(row["nnarr"])
     if "channel" in deals.columns:
-        for channel, row in nnarr.nnarr_by(deals, period, "channel").iterrows():
+        for channel, row in nnarr.nnarr_by(deals, period, "channel", unpriced="skip").iterrows():
             values[f"nnarr_{channel}"] = float(row["nnarr"])
     target = nnarr_target
     if target is None and targets is not None and targets.nnarr_6_months > 0 and period is not None:
@@ -122,7 +185,7 @@ def kpi_summary(
         values["spend"] = nnarr.spend_in(spend, period)
         values["c2re"] = nnarr.c2re_ratio(values["spend"], booked.nnarr).value
         trailing_end = timestamp(as_of) if as_of is not None else stop
-        values["c2re_trailing_30d"] = nnarr.c2re_trailing(deals, spend, trailing_end).value
+        values["c2re_trailing_30d"] = nnarr.c2re_trailing(deals, spend, trailing_end, unpriced="skip").value
 
     values["sales_cycle_days"] = cycle.period_cycle(deals, period)
     values["sccr"] = cycle.period_sccr(deals, period) if period is not None else float("nan")
@@ -147,7 +210,9 @@ def kpi_summary(
 
     if period is not None:
         values.update(
-            classic.classic_kpis(deals, period, spend=spend, revenue=revenue, quota=quota, gross_margin=gross_margin)
+            classic.classic_kpis(
+                deals, period, spend=spend, revenue=revenue, quota=quota, gross_margin=gross_margin, unpriced="skip"
+            )
         )
         if spend is None:
             values.pop("cac"), values.pop("cac_payback_months")
@@ -155,16 +220,21 @@ def kpi_summary(
             values.pop("mrr"), values.pop("ltv")
         if quota is None:
             values.pop("quota_attainment")
+    if unpriced_in_table and unpriced_in_table == won_in_table:  # no amounts at all: n/a, even without wins
+        values.update({name: float("nan") for name in AMOUNT_METRICS if name in values})
     return {name: values[name] for name in METRICS if name in values}
 
 
 def kpi_table(deals: pd.DataFrame, periods: Sequence[PeriodLike | None], **options: Any) -> pd.DataFrame:
-    """:func:`kpi_summary` for each period: rows are metrics (in :data:`METRICS` order), columns period labels."""
+    """:func:`kpi_summary` for each period: rows are metrics (in :data:`METRICS` order), columns period labels.
+
+    ``table.attrs["note"]`` is :func:`amount_note` (None when every won deal has an ACV)."""
     columns = {label(p): kpi_summary(deals, p, **options) for p in periods}
     table = pd.DataFrame(columns)
     order = [m for m in METRICS if m in table.index]
     table = table.reindex(order)
     table.index.name = "metric"
+    table.attrs["note"] = amount_note(deals, order)
     return table
 
 
