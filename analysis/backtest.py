@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.calibrate import DAY, STAGE_ENTRY, stretch_masks
+from analysis.calibrate import DAY, stretch_masks
 from simulation.engine import simulate
 from simulation.randomness import Seed, replication_seeds
 from simulation.scenario import Scenario
+from simulation.tables import STAGE_ENTERED
 
 BAND: Final = (0.1, 0.9)
 
@@ -157,8 +158,8 @@ def rate_table(deals: pd.DataFrame, window: Window) -> dict[str, float]:
         "win rate (won / won+lost)": _ratio((won & closed_in_test).sum(), ((won | lost) & closed_in_test).sum()),
         "conversion (won / created)": _ratio((won & created).sum(), created.sum()),
     }
-    present = [(s, c) for s, c in STAGE_ENTRY if c in deals.columns and deals[c].notna().any()]
-    names = [s for s, _ in STAGE_ENTRY]
+    present = [(s, c) for s, c in STAGE_ENTERED.items() if c in deals.columns and deals[c].notna().any()]
+    names = list(STAGE_ENTERED)
     for k, (stage, column) in enumerate(present if len(present) > 1 else []):
         later = present[k + 1:]
         stages = tuple(names[names.index(stage): names.index(later[0][0]) if later else len(names)])

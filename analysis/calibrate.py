@@ -38,20 +38,11 @@ from analysis.fitting import (
 )
 from simulation.distributions import Empirical
 from simulation.errors import InputError
-from simulation.tables import CHANNELS, TIERS
+from simulation.tables import CHANNELS, STAGE_ENTERED, TIERS
 
 DAY: Final = pd.Timedelta(days=1)
 MIN_AMOUNTS: Final = 10  # fewer known amounts in a tier: its ACV stays the base scenario's
 MIN_CLOSED: Final = 5  # fewer closed deals in a stretch: nothing to fit
-# Funnel stages with the timestamp that dates entry into them (the engine's columns, simulation.funnel).
-STAGE_ENTRY: Final = (
-    ("data_quality", "arrived"),
-    ("data_access", "pov_requested"),
-    ("pov_queue", "data_access_granted"),
-    ("pov", "pov_started"),
-    ("validation", "pov_ended"),
-    ("negotiation", "negotiation_started"),
-)
 DURATION_PARAMETER: Final = {
     "data_quality": ("data_quality", "check_days"),
     "data_access": ("pov", "data_access_days"),
@@ -145,7 +136,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
                                        ("created after the window", after.sum())) if v}
     if table.empty:
         raise CalibrationError(f"{source}: no deal created between {start.date()} and {end.date()}")
-    columns = [c for _, c in STAGE_ENTRY if c in table.columns and table[c].notna().any()] + ["closed"]
+    columns = [c for c in STAGE_ENTERED.values() if c in table.columns and table[c].notna().any()] + ["closed"]
     date_only = {c: bool((table[c].dropna() == table[c].dropna().dt.normalize()).all()) for c in columns}
     arrived = _days(table["arrived"], start) + (0.5 if date_only["arrived"] else 0.0)
     arrivals = fit_arrivals(arrived.to_numpy(), (arrivals_end - start) / DAY)
@@ -186,12 +177,12 @@ def _acv(table: pd.DataFrame) -> dict[str, FamilyFit]:
 
 def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool],
                empirical: bool) -> tuple[Stretch, ...]:
-    present = [(stage, column) for stage, column in STAGE_ENTRY if column in date_only]
+    present = [(stage, column) for stage, column in STAGE_ENTERED.items() if column in date_only]
     out = []
     for k, (stage, column) in enumerate(present):
         later = present[k + 1:]
         next_stage, next_column = later[0] if later else (None, None)
-        names = [s for s, _ in STAGE_ENTRY]
+        names = list(STAGE_ENTERED)
         stages = tuple(names[names.index(stage): names.index(next_stage) if next_stage else len(names)])
         carrier = next((s for s in reversed(stages) if s in DURATION_PARAMETER), None)
         out.append(_fit_stretch(table, stages, column, next_column, [c for _, c in later], carrier, end,

@@ -29,22 +29,13 @@ import pandas as pd
 
 from analysis.crm_mapping import DATE_COLUMNS, Mapping, MappingError
 from simulation.errors import InputError
-from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce
+from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage
 
 DEFAULT_MAX_ROWS: Final = 2_000_000
 CHUNK_ROWS: Final = 250_000
 MOSTLY_BAD: Final = 0.5  # a date column with more than this share unparseable is a wrong format, not bad rows
 TIER_BOUNDS: Final = (50_000.0, 150_000.0)  # article A: small < $50K, mid $50-150K, large > $150K
 EXAMPLES: Final = 3
-# The stage an open deal is in, from the last timestamp it has (the engine's rule, simulation.pipeline).
-_STAGE_BY_LAST_TIMESTAMP: Final = (
-    ("negotiation_started", "negotiation"),
-    ("pov_ended", "validation"),
-    ("pov_started", "pov"),
-    ("data_access_granted", "pov_queue"),
-    ("pov_requested", "data_access"),
-    ("arrived", "data_quality"),
-)
 # Funnel order of the timestamps a deal collects (checked for order; closed last).
 ORDER: Final = (
     "arrived", "dq_checked", "pov_requested", "data_access_granted", "pov_started", "pov_ended",
@@ -333,8 +324,7 @@ def export_deals(deals: pd.DataFrame, mapping: Mapping, *, as_of: pd.Timestamp |
 
 def _stage_names(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
     """The export's stage name for each deal: open deals by the last stage they have a date for."""
-    reached = [(c, s) for c, s in _STAGE_BY_LAST_TIMESTAMP if c in frame.columns]
-    current = np.select([frame[c].notna().to_numpy() for c, _ in reached], [s for _, s in reached], "")
+    current = current_stage(frame).fillna("").astype(str).to_numpy()
     is_open = (frame["outcome"] == "open").to_numpy()
     stage = np.where(is_open, current, frame["lost_stage"].fillna("").astype(str).to_numpy())
     listed = list(reversed(mapping.stages.items()))  # reversed: the first name given for a meaning wins
