@@ -6,7 +6,8 @@ Positive means faster, negative slower. By default a deal's cycle is ``closed âˆ
 count; both ends and the outcomes are configurable (e.g. ``start="data_access_granted"`` for the evaluation
 alone, or ``outcomes=("won", "lost")``). A deal belongs to the quarter of its cycle's *end* (the quarter it
 closed in). A quarter without such deals has no average (NaN), so it and the quarter after it have no SCCR
-(NaN, not 0)."""
+(NaN, not 0). Nothing here depends on the deals table's index: runs stacked without ``ignore_index`` give the
+same answers as one table with a fresh index."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def sccr_from_cycles(previous_days: float, current_days: float) -> float:
     return (float(previous_days) - float(current_days)) / float(previous_days)
 
 
+def _cycle_frame(deals: pd.DataFrame, start: str, end: str, outcomes: tuple[str, ...] | None) -> pd.DataFrame:
+    """The counted deals' ``days`` (cycle length) and ``end`` (cycle end time), on the deals' positions
+    (0..n-1), so that repeated index labels (runs stacked with ``pd.concat``) never mix deals up."""
+    require(deals, (start, end) + (("outcome",) if outcomes is not None else ()), "deals", "the sales cycle")
+    columns = list(dict.fromkeys([start, end] + (["outcome"] if outcomes is not None else [])))
+    table = deals[columns].reset_index(drop=True)
+    mask = table[start].notna() & table[end].notna()
+    if outcomes is not None:
+        mask &= is_value(table["outcome"], *outcomes)
+    picked = table[mask]
+    return pd.DataFrame({"days": days(picked[end] - picked[start]), "end": picked[end]})
+
+
 def cycle_days(
     deals: pd.DataFrame,
     start: str = "arrived",
@@ -45,13 +59,9 @@ def cycle_days(
     outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
 ) -> pd.Series:
     """Each deal's cycle ``end âˆ’ start`` in days, for deals with one of ``outcomes`` (None: any) and both
-    times."""
-    require(deals, (start, end) + (("outcome",) if outcomes is not None else ()), "deals", "the sales cycle")
-    mask = deals[start].notna() & deals[end].notna()
-    if outcomes is not None:
-        mask &= is_value(deals["outcome"], *outcomes)
-    picked = deals[mask]
-    return days(picked[end] - picked[start]).rename("cycle_days")
+    times; indexed by the deals' own labels."""
+    cycles = _cycle_frame(deals, start, end, outcomes)["days"]
+    return cycles.set_axis(deals.index[cycles.index.to_numpy()]).rename("cycle_days")
 
 
 def average_cycle(
@@ -67,10 +77,9 @@ def average_cycle(
 ) -> pd.Series:
     """Average sales cycle (days) per period of the cycle's end; every period from ``first`` to ``last`` is a
     row."""
-    cycles = cycle_days(deals, start, end, outcomes)
-    ends = deals.loc[cycles.index, end]
-    index = period_range([ends], freq, first, last)
-    grouped = cycles.groupby(ends.dt.to_period(freq)).agg(statistic)
+    cycles = _cycle_frame(deals, start, end, outcomes)
+    index = period_range([cycles["end"]], freq, first, last)
+    grouped = cycles["days"].groupby(cycles["end"].dt.to_period(freq)).agg(statistic)
     return grouped.reindex(index).astype("float64").rename("cycle_days")
 
 
@@ -116,8 +125,8 @@ def period_cycle(
     outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
 ) -> float:
     """Mean cycle (days) of the deals whose cycle ended in the period (NaN when none)."""
-    cycles = cycle_days(deals, start, end, outcomes)
-    picked = cycles[within(deals.loc[cycles.index, end], period)]
+    cycles = _cycle_frame(deals, start, end, outcomes)
+    picked = cycles.loc[within(cycles["end"], period), "days"]
     return float(picked.mean()) if len(picked) else float("nan")
 
 
