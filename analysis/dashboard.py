@@ -11,8 +11,9 @@ Monday 00:00 (:mod:`analysis.snapshot` censors a simulated table to that instant
    so far vs the whole previous quarter; while no deal has been won yet this quarter, the last full quarter's)
    with the **biggest bottleneck** named (:mod:`analysis.bottleneck`, stage visits and losses of the last
    :data:`WINDOW_DAYS` days);
-4. **three suggested actions** derived from the bottleneck ranking and the health checks, each naming the fixes
-   the scenario's fixes library offers for that stage;
+4. **three suggested actions**, one per problem: the biggest bottleneck, then the worst failing health checks of
+   different metrics (C2RE over 90 and 30 days is one problem, so is GRR at model, account and partner level),
+   then the next bottlenecks, each naming the fixes the scenario's fixes library offers for it;
 5. the health checks (:mod:`analysis.health_report`).
 
 The **start date** of "to date" is the scenario's start date, or ``--since``, or else 1 January of the
@@ -50,6 +51,14 @@ CHECK_FIXES: Final[dict[str, tuple[tuple[str, Effect], ...]]] = {
     "grr_model": (("retention", "retention"),),
     "grr_account": (("retention", "retention"),),
     "partner_grr": (("retention", "retention"),),
+}
+# Health checks that rate the same metric over other windows or levels: one problem, one action.
+CHECK_PROBLEM: Final[dict[str, str]] = {
+    "c2re": "c2re",
+    "c2re_trailing_30d": "c2re",
+    "grr_model": "grr",
+    "grr_account": "grr",
+    "partner_grr": "grr",
 }
 
 
@@ -249,8 +258,9 @@ def suggested_actions(
     window: tuple[pd.Timestamp, pd.Timestamp],
     count: int = 3,
 ) -> tuple[str, ...]:
-    """Three actions: the biggest bottleneck's fix, then the failing health checks' (worst first) and the next
-    bottlenecks', skipping any that repeats a fix already suggested."""
+    """Up to ``count`` actions, one per problem: the biggest bottleneck's fix, then the failing health checks
+    (worst first, one action per metric: its other failing windows or levels are named in the same action), then
+    the next bottlenecks; an action whose fixes were all suggested already is skipped (same problem)."""
     actions: list[str] = []
     used: set[str] = set()
 
@@ -264,9 +274,14 @@ def suggested_actions(
     if found:
         add(found[0].action, found[0].fixes)
     failing = health[health["status"].isin(["red", "yellow"]) & (health["metric"] != "nnarr_pace")]
+    problems: dict[str, list[pd.Series]] = {}
     for _, check in failing.iterrows():
-        fixes = _fixes_for_check(str(check["metric"]), library, deals, window)
-        text = f"{check['label']} {check['shown']} (healthy {check['threshold']}): {check['advice']}"
+        metric = str(check["metric"])
+        problems.setdefault(CHECK_PROBLEM.get(metric, metric), []).append(check)
+    for lead, *others in problems.values():
+        fixes = _fixes_for_check(str(lead["metric"]), library, deals, window)
+        also = "".join(f", {_short_label(str(o['label']), str(lead['label']))} {o['shown']}" for o in others)
+        text = f"{lead['label']} {lead['shown']}{also} (healthy {lead['threshold']}): {lead['advice']}"
         if fixes:
             text += " Library: " + " or ".join(f.short_label for f in fixes[:2]) + "."
         add(text, fixes)
@@ -275,6 +290,21 @@ def suggested_actions(
     if not actions:
         actions.append("No bottleneck or failing check in the last 90 days: keep the current plan.")
     return tuple(actions[:count])
+
+
+def _short_label(label: str, lead: str) -> str:
+    """``label`` without the comma-separated words it shares with ``lead`` at the start.
+
+    >>> _short_label("C2RE, last 30 days", "C2RE, last 90 days")
+    'last 30 days'
+    >>> _short_label("Partner GRR, model level, last 12 months", "GRR, model level, last 12 months")
+    'Partner GRR, model level, last 12 months'
+    """
+    parts, lead_parts = [p.strip() for p in label.split(",")], [p.strip() for p in lead.split(",")]
+    shared = 0
+    while shared < min(len(parts), len(lead_parts)) - 1 and parts[shared] == lead_parts[shared]:
+        shared += 1
+    return ", ".join(parts[shared:])
 
 
 def _fixes_for_check(
