@@ -8,6 +8,7 @@ durations and decisions (:mod:`simulation.plan`), run the SimPy model (:mod:`sim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,13 +19,14 @@ from simulation import spend as spend_ledger
 from simulation.arrivals import Prospects, arrival_times, attributes, max_models
 from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
-from simulation.plan import Timeline, timeline
+from simulation.plan import timeline
 from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
 from simulation.resources import Pool, Row, capacity_schedule
 from simulation.scenario import Scenario
-from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, SPEND, TIERS, coerce
+from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, TIERS, typed_frame
 
 SE, FOUNDER = "solution_engineers", "founder"
+NS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -67,83 +69,74 @@ def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
     env.run(until=horizon)
 
     ids = [f"D{k + 1:06d}" for k in range(len(times))] + pipeline.ids
-    deals, retention = _deals_table(scenario, prospects, ledger, ids, uniforms, plans, horizon)
-    resources = _resources_table(scenario, rows)
-    busy = _se_busy(rows, int(horizon))
+    start = pd.Timestamp(scenario.scenario.start_date)
+    closed = np.asarray(ledger.closed, dtype=float)
+    won = np.array([o == "won" for o in ledger.outcome])
+    retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
+    events = post_sale.revenue_events(
+        won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
+    )
     return Outcome(
-        deals=deals,
-        revenue=_revenue_table(scenario, deals, prospects, retention, renewal_u, plans, horizon, ids),
-        spend=coerce(spend_ledger.ledger(scenario, plans, busy), SPEND),
-        resources=resources,
-        start_date=pd.Timestamp(scenario.scenario.start_date),
+        deals=_deals_table(start, prospects, ledger, ids, retention),
+        revenue=_revenue_table(start, events, ids),
+        spend=spend_ledger.ledger(scenario, plans, _se_busy(rows, int(horizon))),
+        resources=_resources_table(start, rows),
+        start_date=start,
         horizon_days=scenario.scenario.horizon_days,
     )
 
 
-def _timestamps(start: pd.Timestamp, days: np.ndarray | list[float]) -> pd.Series:
-    return pd.Series(start + pd.to_timedelta(np.asarray(days, dtype=float), unit="D"))
+def _dates(start: pd.Timestamp, days: np.ndarray | list[float]) -> np.ndarray:
+    """Days from ``start`` (NaN for never) as datetime64[ns], in one vectorised step."""
+    nanoseconds = np.asarray(days, dtype=float) * NS_PER_DAY
+    known = ~np.isnan(nanoseconds)
+    out = np.full(len(nanoseconds), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[known] = np.datetime64(start.to_datetime64(), "ns") + np.rint(nanoseconds[known]).astype("timedelta64[ns]")
+    return out
 
 
 def _deals_table(
-    scenario: Scenario,
-    prospects: Prospects,
-    ledger: Ledger,
-    ids: list[str],
-    uniforms: np.ndarray,
-    plans: Timeline,
-    horizon: float,
-) -> tuple[pd.DataFrame, post_sale.Retention90]:
-    start = pd.Timestamp(scenario.scenario.start_date)
+    start: pd.Timestamp, prospects: Prospects, ledger: Ledger, ids: list[str], retention: post_sale.Retention90
+) -> pd.DataFrame:
+    order = np.argsort(prospects.arrived, kind="stable")  # pipeline deals (arrived before the start) first
+
+    def ordered(values: list[Any] | np.ndarray) -> list[Any]:
+        return [values[k] for k in order]
+
     columns = ledger.columns()
-    closed = np.asarray(columns["closed"], dtype=float)
-    won = np.array([o == "won" for o in columns["outcome"]])
-    retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
-    data: dict[str, object] = {
-        "id": ids,
-        "tier": [TIERS[t] for t in prospects.tier],
-        "channel": [CHANNELS[c] for c in prospects.channel],
-        "acv": prospects.acv,
-        "models": prospects.models,
-        "retention_90d": retention.status,
-        "acv_after_90d": retention.acv_after,
+    data: dict[str, Any] = {
+        "id": ordered(ids),
+        "tier": [TIERS[t] for t in prospects.tier[order]],
+        "channel": [CHANNELS[c] for c in prospects.channel[order]],
+        "acv": prospects.acv[order],
+        "models": prospects.models[order],
+        "retention_90d": ordered(retention.status),
+        "acv_after_90d": retention.acv_after[order],
     }
     for name in Ledger.TIMES:
-        data[name] = _timestamps(start, columns[name])
+        data[name] = _dates(start, columns[name])[order]
     for name in (*Ledger.FLAGS, *Ledger.LABELS):
-        data[name] = columns[name]
-    frame = pd.DataFrame(data)
-    order = np.argsort(prospects.arrived, kind="stable")
-    return coerce(frame.iloc[order].reset_index(drop=True), DEALS)[list(DEALS)], retention
+        data[name] = ordered(columns[name])
+    return typed_frame(data, DEALS)
 
 
-def _revenue_table(
-    scenario: Scenario,
-    deals: pd.DataFrame,
-    prospects: Prospects,
-    retention: post_sale.Retention90,
-    renewal_u: np.ndarray,
-    plans: Timeline,
-    horizon: float,
-    ids: list[str],
-) -> pd.DataFrame:
-    start = pd.Timestamp(scenario.scenario.start_date)
-    by_id = deals.set_index("id")
-    closed_ts = by_id.loc[ids, "closed"]
-    closed = ((closed_ts - start) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    won = (by_id.loc[ids, "outcome"] == "won").to_numpy()
-    events = post_sale.revenue_events(
-        won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
-    )
-    frame = pd.DataFrame(events, columns=["deal", "model", "day", "event", "arr_delta", "arr_after"])
-    frame.insert(0, "customer", [ids[i] for i in frame.pop("deal")])
-    frame.insert(2, "date", _timestamps(start, frame.pop("day").to_numpy()))
-    return coerce(frame, REVENUE)[list(REVENUE)]
+def _revenue_table(start: pd.Timestamp, events: list[post_sale.Event], ids: list[str]) -> pd.DataFrame:
+    deal, model, day, event, delta, after = (list(c) for c in zip(*events, strict=True)) if events else ([],) * 6
+    data = {
+        "customer": [ids[i] for i in deal],
+        "model": model,
+        "date": _dates(start, day),
+        "event": event,
+        "arr_delta": delta,
+        "arr_after": after,
+    }
+    return typed_frame(data, REVENUE)
 
 
-def _resources_table(scenario: Scenario, rows: list[Row]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["time", "resource", "capacity", "busy", "queue"])
-    frame["time"] = _timestamps(pd.Timestamp(scenario.scenario.start_date), frame["time"].to_numpy())
-    return coerce(frame, RESOURCES)[list(RESOURCES)]
+def _resources_table(start: pd.Timestamp, rows: list[Row]) -> pd.DataFrame:
+    time, name, capacity, busy, queue = (list(c) for c in zip(*rows, strict=True))
+    data = {"time": _dates(start, time), "resource": name, "capacity": capacity, "busy": busy, "queue": queue}
+    return typed_frame(data, RESOURCES)
 
 
 def _se_busy(rows: list[Row], horizon: int) -> np.ndarray:

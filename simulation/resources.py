@@ -44,7 +44,8 @@ class Pool:
         """Ask for one unit (the caller yields the returned event); logs the queue."""
         req = self.resource.request(DEAL_PRIORITY) if self._priority else self.resource.request()  # type: ignore[call-arg]
         req.callbacks.append(self._granted)
-        self.log()
+        if not req.triggered:  # it queues; a request granted at once is logged by _granted
+            self.log()
         return req
 
     def _granted(self, _event: simpy.Event) -> None:

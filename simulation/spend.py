@@ -12,6 +12,7 @@ import pandas as pd
 
 from simulation.plan import Timeline
 from simulation.scenario import Scenario
+from simulation.tables import SPEND, typed_frame
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -51,9 +52,16 @@ def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.Data
         "pov_compute": pov_days * np.asarray([s.pov_compute_per_day for s in params])[regime],
         "cro_retainer": cro_days * cro.retainer_per_month / month_length,
     }
-    months = dates.to_period("M").start_time
-    frame = pd.DataFrame({"month": months, **daily})
-    monthly = frame.groupby("month", sort=True).sum()
-    long = monthly.stack().rename("amount").reset_index()
-    long.columns = ["month", "category", "amount"]
-    return long
+    # Sum each category per calendar month (months in order; the day grid is already in order).
+    month_code = (dates.year * 12 + dates.month - 1).to_numpy()
+    first, index = np.unique(month_code, return_inverse=True)
+    month_start = np.array([f"{c // 12:04d}-{c % 12 + 1:02d}-01" for c in first], dtype="datetime64[ns]")
+    totals = {name: np.bincount(index, weights=values, minlength=len(first)) for name, values in daily.items()}
+    return typed_frame(
+        {
+            "month": np.repeat(month_start, len(daily)),
+            "category": list(daily) * len(first),
+            "amount": np.column_stack(list(totals.values())).ravel(),
+        },
+        SPEND,
+    )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from simulation.errors import InputError
@@ -151,6 +152,26 @@ def coerce(
     return out[ordered]
 
 
+def typed_frame(data: Mapping[str, object], schema: Schema) -> pd.DataFrame:
+    """A table from columns already holding the schema's kinds of values (the engine's fast path, no parsing).
+
+    Datetime columns must be ``datetime64[ns]`` arrays; booleans and strings may be lists with ``None`` for missing.
+    """
+    columns: dict[str, object] = {}
+    for column, (kind, _) in schema.items():
+        values = data[column]
+        if kind == "boolean":
+            flags = list(values)  # type: ignore[call-overload]
+            columns[column] = pd.arrays.BooleanArray(
+                np.array([v is True for v in flags], dtype=bool), np.array([v is None for v in flags], dtype=bool)
+            )
+        elif kind == "string":
+            columns[column] = pd.array(values, dtype="string")
+        else:
+            columns[column] = np.asarray(values, dtype=_PANDAS_DTYPES[kind])
+    return pd.DataFrame(columns, columns=list(schema))
+
+
 def current_stage(deals: pd.DataFrame) -> pd.Series:
     """The stage each deal is in (or was in when it closed): the last stage whose entry timestamp is set."""
     stage = pd.Series(pd.NA, index=deals.index, dtype="string")
@@ -161,8 +182,11 @@ def current_stage(deals: pd.DataFrame) -> pd.Series:
 
 
 def _convert(values: pd.Series, kind: str) -> pd.Series:
+    if str(values.dtype) == _PANDAS_DTYPES[kind]:
+        return values  # already the right kind: nothing to parse
     if kind == "datetime":
-        return pd.to_datetime(values, errors="raise", format="mixed")
+        # One resolution everywhere (pandas may infer microseconds from text), so tables compare equal.
+        return pd.to_datetime(values, errors="raise", format="mixed").astype("datetime64[ns]")
     if kind == "boolean":
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             lowered = values.astype("string").str.strip().str.lower()
