@@ -1,4 +1,4 @@
-# Quick start: `make demo` (install + forecast the shipped scenario) and `make test` (install + run the tests).
+# Quick start: `make demo` (install + Monte Carlo forecast of the shipped scenario) and `make test` (install + run the tests).
 # Each target builds its own virtual environment from pyproject.toml, so a fresh machine needs only Python 3.11.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,7 +20,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
-	$(BIN)/funnelsim run scenarios/ai_startup.toml --seed 42 --out $(OUT)/run
+	$(BIN)/funnelsim forecast scenarios/ai_startup.toml --reps 200 --seed 42 --out $(OUT)/forecast
+	@echo "charts: $(OUT)/forecast/fan_chart.png and $(OUT)/forecast/kpi_histograms.png"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -q
@@ -31,6 +32,8 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_scaling.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
