@@ -104,3 +104,36 @@ def test_a_deal_open_at_the_horizon_stays_open(tiny: Scenario) -> None:
     ledger, _ = run(tiny, [0.0], until=30)
     assert ledger.outcome[0] == "open"
     assert ledger.pov_started[0] == 15 and ledger.closed[0] != ledger.closed[0]
+
+
+def test_engineers_leave_only_after_finishing_their_pov(tiny: Scenario) -> None:
+    """A fix cutting engineers from 3 to 1 on day 20: the two who go finish their POVs first (no POV cut short)."""
+    from simulation.scenario import Fix
+
+    cut = tiny.model_copy(update={
+        "pov": tiny.pov.model_copy(update={"solution_engineers": 3}),
+        "fixes": (Fix(name="cut", start_day=20, patch={"pov": {"solution_engineers": 1}}),),
+    })
+    uniforms = np.full((4, len(SLOTS)), 0.5)
+    plans = timeline(cut, uniforms)
+    env = simpy.Environment()
+    rows: list = []
+    from simulation.resources import capacity_schedule
+
+    pool = Pool(env, "solution_engineers", capacity_schedule(plans.starts, [p.pov_slots for p in plans.plans]), rows)
+    model = Funnel(env, plans, Ledger(4), pool, Pool(env, "founder", [(0.0, 1)], rows))
+    model.ledger.arrived = [0.0, 0.0, 0.0, 6.0]
+    env.process(model.arrivals([0.0, 0.0, 0.0, 6.0]))
+    env.run(until=200)
+    ledger = model.ledger
+    # Three POVs start on day 15 and run their full 30 days although capacity drops to 1 on day 20.
+    assert ledger.pov_started[:3] == [15, 15, 15] and ledger.pov_ended[:3] == [45, 45, 45]
+    # The fourth deal (access granted on day 21) waits: after day 45 only one engineer is left.
+    assert ledger.pov_started[3] == 45 and ledger.pov_ended[3] == 75
+    se = [(t, cap, busy, q) for t, name, cap, busy, q in rows if name == "solution_engineers"]
+    assert se[0] == (0.0, 3, 0, 0)
+    assert (20.0, 1, 3, 0) in se  # capacity shown as 1 from day 20 while three POVs still run
+    assert all(busy <= 3 for _, _, busy, _ in se)
+    settled = {t: (cap, busy, q) for t, cap, busy, q in se}  # the last state logged at each time
+    assert settled[45.0] == (1, 1, 0) and settled[75.0] == (1, 0, 0)
+    assert all(busy <= cap for t, (cap, busy, _) in settled.items() if t >= 45)
