@@ -102,6 +102,11 @@ class Tables:
     library: tuple[FixOption, ...] = ()
     source: str = ""
 
+    def __post_init__(self) -> None:
+        # Reports pick rows by label; pooled runs stacked without ignore_index repeat labels, so number rows afresh.
+        if not self.deals.index.is_unique:
+            object.__setattr__(self, "deals", self.deals.reset_index(drop=True))
+
     def as_of(self, when: pd.Timestamp) -> Tables:
         """The tables as known just before ``when``."""
         return Tables(

@@ -244,3 +244,19 @@ def test_folder_without_deals_and_bad_week(tmp_path: Path, capsys: pytest.Captur
     csv.write_text(HAND_MADE)
     assert main(["dashboard", str(csv), "--week", "June", "--out", str(tmp_path / "o")]) == 2
     assert "expected an ISO week" in capsys.readouterr().err
+
+
+def test_pooled_tables_with_repeated_labels_give_the_same_reports(run_dir: Path) -> None:
+    """Runs stacked without ignore_index repeat row labels; the reports must not depend on them."""
+    from dataclasses import replace
+
+    from analysis import autopsy
+
+    known = report_inputs.load(run_dir)
+    shuffled = known.deals.set_axis([k % 7 for k in range(len(known.deals))])  # labels repeat
+    pooled = replace(known, deals=shuffled)
+    week, month = "2027-W40", "2027-09"
+    got, want = dashboard.build(pooled, week), dashboard.build(known, week)
+    assert got.numbers() == want.numbers() and got.actions == want.actions
+    expected = autopsy.csv_table(autopsy.build(known, month))
+    pd.testing.assert_frame_equal(autopsy.csv_table(autopsy.build(pooled, month)), expected)
