@@ -133,6 +133,8 @@ class Funnel:
 
     def pov(self, i: int, elapsed: float) -> Process:
         """Queue for a solution engineer, then run the POV holding them."""
+        if math.isnan(self.ledger.data_access_granted[i]):  # entered here from the open pipeline
+            self.ledger.data_access_granted[i] = self.env.now - elapsed
         req = self.engineers.request()
         yield req
         self.ledger.pov_started[i] = self.env.now
@@ -159,6 +161,8 @@ class Funnel:
 
     def validation(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
+        if math.isnan(ledger.pov_ended[i]):  # entered here from the open pipeline
+            ledger.pov_ended[i] = env.now - elapsed
         p = self.plans.at(env.now)
         yield env.timeout(max(p.val_days[i] - elapsed, 0.0))
         if p.val_pass[i]:

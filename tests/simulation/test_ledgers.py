@@ -8,6 +8,7 @@ import pytest
 
 from simulation import load_scenario, simulate
 from simulation.scenario import Scenario
+from simulation.tables import STAGE_ENTERED
 from tests.conftest import SCENARIOS, variant
 
 
@@ -131,3 +132,16 @@ def test_open_deals_from_a_csv(tmp_path: object, tiny: Scenario) -> None:
     # POV of 30 days started 34 days before the start date: it ends right away, on the start date.
     assert d.loc["ACME-1", "pov_ended"] == pd.Timestamp("2027-01-04")
     assert d.loc["ACME-2", "dq_checked"] == pd.Timestamp("2027-01-04")  # 15 days in, a 5-day check is overdue
+
+
+@pytest.mark.parametrize(("stage", "column"), list(STAGE_ENTERED.items()))
+def test_open_deals_get_the_entry_date_of_their_stage(tiny: Scenario, stage: str, column: str) -> None:
+    from simulation.scenario import OpenDeals, Pipeline
+
+    in_stage = 40 if stage == "data_quality" else 3  # a deal enters the data-quality check when it arrives
+    entry = OpenDeals(stage=stage, count=1, age_days=40, days_in_stage=in_stage)  # type: ignore[arg-type]
+    scenario = tiny.model_copy(update={"pipeline": Pipeline(open=(entry,))})
+    out = simulate(scenario, 1)
+    deal = out.deals.set_index("id").loc["P00001"]
+    assert deal["arrived"] == out.start_date - pd.Timedelta(days=40)
+    assert deal[column] == out.start_date - pd.Timedelta(days=in_stage)
