@@ -19,6 +19,12 @@ Monday 00:00 (:mod:`analysis.snapshot` censors a simulated table to that instant
 The **start date** of "to date" is the scenario's start date, or ``--since``, or else 1 January of the
 dashboard's year (NNARR year to date). The page's escalation follows the NNARR status only, as in the article;
 C2RE and the checks carry their own colours.
+
+**Deal amounts are optional** (as in :mod:`analysis.kpis`). When no won deal in the table has an ACV (e.g. the
+Olist export), NNARR to date, its pace and C2RE are n/a, the status is ``unknown`` with an escalation saying the
+week cannot be judged, and everything else (SCCR, bottleneck, actions, the health checks that need no amounts)
+is computed; a note names what is missing. When only some won deals have an ACV, the amounts cover the priced
+ones (``unpriced="skip"``): NNARR to date is a floor and C2RE too high, which the note says.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass, field, replace
+from typing import Final, Literal
 
 import pandas as pd
 
@@ -60,6 +66,9 @@ CHECK_PROBLEM: Final[dict[str, str]] = {
     "grr_account": "grr",
     "partner_grr": "grr",
 }
+
+
+Amounts = Literal["all", "partial", "none"]
 
 
 class WeekError(InputError):
@@ -144,6 +153,7 @@ class Dashboard:
     actions: tuple[str, ...]
     health: pd.DataFrame
     notes: tuple[str, ...]
+    amounts: Amounts = "all"  # "none": no won deal has an ACV; "partial": some have none (NNARR is a floor)
 
     @property
     def bottleneck(self) -> Finding | None:
@@ -165,7 +175,7 @@ class Dashboard:
             "since": self.since.isoformat(),
             "status": self.status,
             "escalation": self.escalation,
-            "nnarr_to_date": self.nnarr.nnarr,
+            "nnarr_to_date": _clean(self.nnarr.nnarr),
             "nnarr_provisional_deals": self.nnarr.provisional_deals,
             "nnarr_target_to_date": _clean(self.pace.target),
             "nnarr_pace": _clean(self.pace.pace),
@@ -181,7 +191,13 @@ class Dashboard:
             "sccr": _clean(self.sccr),
             "bottleneck": self.bottleneck.stage if self.bottleneck else None,
             "bottleneck_text": self.bottleneck.text if self.bottleneck else None,
-        }
+        } | self._amount_numbers()
+
+    def _amount_numbers(self) -> dict[str, float | str | None]:
+        # Only when won deals lack an ACV, so that priced runs keep their numbers unchanged.
+        if self.amounts == "all":
+            return {}
+        return {"amounts": self.amounts, "nnarr_unpriced_deals": self.nnarr.unpriced_deals}
 
 
 def _clean(value: float) -> float | None:
@@ -202,14 +218,22 @@ def build(tables: Tables, week: str) -> Dashboard:
         raise InputError(f"--week {week}: the dashboard's Monday ({as_of:%Y-%m-%d}) is not after the start date "
                          f"({since:%Y-%m-%d}); pick a later week")
     deals = known.deals
-    to_date = nnarr.nnarr(deals, (since, as_of))
+    amounts = amount_coverage(tables.deals)
+    to_date = nnarr.nnarr(deals, (since, as_of), unpriced="skip")
+    if amounts == "none":  # no amounts at all: n/a, even in a window without wins (not $0)
+        nan = float("nan")
+        to_date = replace(to_date, gross=nan, churn=nan, contraction=nan, provisional_acv=nan)
     elapsed = (as_of - since) / pd.Timedelta(days=1)
     pace = status.nnarr_pace(to_date.nnarr, tables.targets, elapsed)
 
     c2re_now = c2re_before = None
     if known.spend is not None:
-        c2re_now = nnarr.c2re_trailing(deals, known.spend, as_of, C2RE_DAYS)
-        c2re_before = nnarr.c2re_trailing(deals, known.spend, as_of - pd.Timedelta(days=C2RE_DAYS), C2RE_DAYS)
+        c2re_now = nnarr.c2re_trailing(deals, known.spend, as_of, C2RE_DAYS, unpriced="skip")
+        c2re_before = nnarr.c2re_trailing(
+            deals, known.spend, as_of - pd.Timedelta(days=C2RE_DAYS), C2RE_DAYS, unpriced="skip"
+        )
+        if amounts == "none":
+            c2re_now, c2re_before = _unknown_c2re(c2re_now), _unknown_c2re(c2re_before)
     arrow = status.trend(
         c2re_now.value if c2re_now else float("nan"),
         c2re_before.value if c2re_before else float("nan"),
@@ -251,8 +275,21 @@ def build(tables: Tables, week: str) -> Dashboard:
         findings=found,
         actions=suggested_actions(found, health, tables.library, deals, window),
         health=health,
-        notes=_notes(tables, to_date, c2re_now, as_of),
+        notes=_notes(tables, to_date, c2re_now, as_of, amounts),
+        amounts=amounts,
     )
+
+
+def amount_coverage(deals: pd.DataFrame) -> Amounts:
+    """Whether the table's won deals have an ACV: ``all`` (or no won deal), ``partial`` or ``none``."""
+    won, unpriced = kpis.amount_gaps(deals)
+    if not unpriced:
+        return "all"
+    return "none" if unpriced == won else "partial"
+
+
+def _unknown_c2re(result: C2re) -> C2re:
+    return replace(result, nnarr=float("nan"), value=float("nan"), status="unknown_nnarr")
 
 
 def suggested_actions(
@@ -332,8 +369,13 @@ def _fixes_for_check(
     return ()
 
 
-def _notes(tables: Tables, to_date: Nnarr, c2re_now: C2re | None, as_of: pd.Timestamp) -> tuple[str, ...]:
+def _notes(
+    tables: Tables, to_date: Nnarr, c2re_now: C2re | None, as_of: pd.Timestamp, amounts: Amounts = "all"
+) -> tuple[str, ...]:
     notes = []
+    note = amount_note(tables, to_date, amounts)
+    if note:
+        notes.append(note)
     end = kpis.data_end(tables.deals, revenue=tables.revenue)
     if end is not None and as_of > end + pd.Timedelta(days=7):
         notes.append(f"The data end on {end - pd.Timedelta(days=1):%Y-%m-%d}, before this week: nothing after that "
@@ -343,7 +385,7 @@ def _notes(tables: Tables, to_date: Nnarr, c2re_now: C2re | None, as_of: pd.Time
             f"NNARR is provisional: {to_date.provisional_deals} won deal(s) worth "
             f"${to_date.provisional_acv:,.0f} have not passed their 90-day retention check."
         )
-    if c2re_now is not None and c2re_now.status != "ok":
+    if c2re_now is not None and c2re_now.status not in ("ok", "unknown_nnarr"):
         notes.append("C2RE is undefined for the last 30 days: no net new ARR was closed in them.")
     for name in ("spend", "revenue", "resources"):
         if getattr(tables, name) is None:
@@ -351,3 +393,26 @@ def _notes(tables: Tables, to_date: Nnarr, c2re_now: C2re | None, as_of: pd.Time
     if tables.targets.nnarr_6_months <= 0 and tables.targets.nnarr_12_months <= 0:
         notes.append("No NNARR target: pass --scenario with a [targets] section to rate the week.")
     return tuple(notes)
+
+
+def amount_note(tables: Tables, to_date: Nnarr, amounts: Amounts) -> str | None:
+    """The page's line on deal amounts: which figures are n/a (no ACV at all) or partial (some won deals without
+    one), and why; None when every won deal has an ACV."""
+    won, unpriced = kpis.amount_gaps(tables.deals)
+    c2re = " and C2RE (trailing 30 days, its trend chart and health checks)" if tables.spend is not None else ""
+    if amounts == "none":
+        return (
+            f"No deal amounts: none of the {won} won deal(s) in the table has an acv, so NNARR to date, its pace "
+            f"and status, the cumulative NNARR chart{c2re} are n/a and the week cannot be rated. SCCR, the "
+            "bottleneck, the actions, the other charts and the health checks that need no amounts are computed."
+        )
+    if amounts == "partial":
+        since = (
+            f" ({to_date.unpriced_deals} of the {to_date.won} won since the start date)" if to_date.won else ""
+        )
+        c2re = ", C2RE too high" if tables.spend is not None else ""
+        return (
+            f"Partly priced: {unpriced} of {won} won deal(s) have no amount (acv){since}. NNARR counts only the "
+            f"priced deals, so NNARR to date is a floor (the status may be too pessimistic){c2re}, and never final."
+        )
+    return None

@@ -3,6 +3,10 @@
 Layout, top to bottom: title and data cut-off; the status banner with its escalation; three KPI tiles (NNARR to
 date vs target, C2RE trailing 30 days with its arrow, SCCR for the quarter so far); the biggest bottleneck;
 three suggested actions; six charts; the health checks; notes on the data.
+
+Without deal amounts the NNARR tile reads "n/a — no deal amounts (acv)..." in grey (status unknown, like "No target"),
+the C2RE tile is n/a and the two amount charts (cumulative NNARR, C2RE trend) are left out; with only some
+deals priced the cumulative NNARR chart counts the priced ones (a floor).
 """
 
 from __future__ import annotations
@@ -16,26 +20,38 @@ from analysis.dashboard import WINDOW_DAYS, Dashboard, Tables
 from analysis.status import prorated_target
 
 STATUS_WORDS = {"green": "Green", "yellow": "Yellow", "red": "Red", "unknown": "No target"}
+NO_AMOUNTS_WORD = "Unrated"
+NO_AMOUNTS_DETAIL = "— no deal amounts (acv): NNARR cannot be computed, the week cannot be judged"
+
+
+def status_word(status: str, unpriced: bool = False) -> str:
+    """The banner's word: the status, or "Unrated" when NNARR is unknown for lack of deal amounts."""
+    return NO_AMOUNTS_WORD if unpriced and status == "unknown" else STATUS_WORDS[status]
 
 
 def chart_set(known: Tables, dash: Dashboard) -> tuple[tuple[str, bytes], ...]:
     """The page's charts (title, PNG), from tables already censored to the dashboard's Monday."""
     deals, as_of, since = known.deals, dash.as_of, dash.since
     made = []
+    priced = dash.amounts != "none"
 
-    per_day = nnarr.nnarr_by_period(deals, "D", since, as_of - pd.Timedelta(days=1))
-    actual = per_day["nnarr"].cumsum()
-    actual.index = per_day.index.to_timestamp() + pd.Timedelta(days=1)
-    actual = pd.concat([pd.Series([0.0], index=[since]), actual])
-    days = pd.date_range(since, as_of, freq="D")
-    target = pd.Series([prorated_target(known.targets, (d - since).days) for d in days], index=days)
-    made.append(("cumulative_nnarr", charts.cumulative_nnarr(actual, target, as_of=as_of,
-                                                             title="NNARR to date vs target")))
+    if priced:
+        parts = nnarr.settlement(deals, unpriced="skip")
+        booked = deals[~(parts["won"] & ~parts["priced"])]  # unpriced wins left out: a floor
+        per_day = nnarr.nnarr_by_period(booked, "D", since, as_of - pd.Timedelta(days=1))
+        actual = per_day["nnarr"].cumsum()
+        actual.index = per_day.index.to_timestamp() + pd.Timedelta(days=1)
+        actual = pd.concat([pd.Series([0.0], index=[since]), actual])
+        days = pd.date_range(since, as_of, freq="D")
+        target = pd.Series([prorated_target(known.targets, (d - since).days) for d in days], index=days)
+        title = "NNARR to date vs target" + (" (priced deals only)" if dash.amounts == "partial" else "")
+        made.append(("cumulative_nnarr", charts.cumulative_nnarr(actual, target, as_of=as_of, title=title)))
 
-    if known.spend is not None:
+    if known.spend is not None and priced:
         mondays = pd.date_range(max(since + pd.Timedelta(days=30), as_of - pd.Timedelta(weeks=26)), as_of,
                                 freq="W-MON")
-        trend = pd.Series([nnarr.c2re_trailing(deals, known.spend, m).value for m in mondays], index=mondays)
+        trend = pd.Series([nnarr.c2re_trailing(deals, known.spend, m, unpriced="skip").value for m in mondays],
+                          index=mondays)
         lo, hi = known.targets.c2re_min, known.targets.c2re_max
         made.append(("c2re_trend", charts.c2re_trend(trend, band=(lo, hi))))
 
@@ -67,7 +83,7 @@ def blocks(dash: Dashboard, images: tuple[tuple[str, bytes], ...]) -> list[page.
     pace_text = f" · NNARR at {pace.pace * 100:.0f} % of plan to date" if not math.isnan(pace.pace) else ""
     result: list[page.Block] = [
         page.Title(f"Weekly CRO dashboard · {dash.week}", subtitle),
-        page.Banner(dash.status, STATUS_WORDS[dash.status], dash.escalation + pace_text),
+        page.Banner(dash.status, status_word(dash.status, dash.pace.unpriced), dash.escalation + pace_text),
         page.Tiles((_nnarr_tile(dash), _c2re_tile(dash), _sccr_tile(dash))),
         page.Heading(f"Biggest bottleneck, last {WINDOW_DAYS} days"),
     ]
@@ -100,6 +116,12 @@ def charts_title(name: str) -> str:
 
 def _nnarr_tile(dash: Dashboard) -> page.Tile:
     pace = dash.pace
+    if pace.unpriced:
+        # The big figure is one short word (the PNG's tile has no room for more); the reason follows under it.
+        return page.Tile("NNARR to date vs target", "n/a", "nnarr_to_date", None, status="unknown",
+                         details=(NO_AMOUNTS_DETAIL,
+                                  f"Target to date {style.money(pace.target)}",
+                                  f"{dash.nnarr.won} deal(s) won since {dash.since:%Y-%m-%d}, none with an amount"))
     details = [
         f"Target to date {style.money(pace.target)}" + (f" · pace {style.percent(pace.pace)}"
                                                          if not math.isnan(pace.pace) else ""),
@@ -107,12 +129,17 @@ def _nnarr_tile(dash: Dashboard) -> page.Tile:
     ]
     if dash.nnarr.provisional_deals:
         details.append(f"Provisional: {dash.nnarr.provisional_deals} deal(s) before their 90-day check")
+    if dash.nnarr.unpriced_deals:
+        details.append(f"Floor: {dash.nnarr.unpriced_deals} won deal(s) without an amount left out")
     return page.Tile("NNARR to date vs target", style.money(dash.nnarr.nnarr), "nnarr_to_date", dash.nnarr.nnarr,
                      status=dash.status, details=tuple(details))
 
 
 def _c2re_tile(dash: Dashboard) -> page.Tile:
     now, before, arrow = dash.c2re, dash.c2re_previous, dash.c2re_trend
+    if dash.amounts == "none":
+        return page.Tile("C2RE, trailing 30 days", "n/a", "c2re_30d", None,
+                         details=("No deal amounts: C2RE needs NNARR (spend / net new ARR).",))
     if now is None:
         return page.Tile("C2RE, trailing 30 days", "n/a", "c2re_30d", None,
                          details=("No spend table: C2RE needs sales and marketing spend.",))

@@ -155,7 +155,9 @@ def notes() -> tuple[str, ...]:
     )
 
 
-def report(table: pd.DataFrame, *, title: str, subtitle: str) -> str:
-    """A standalone health-check page (HTML)."""
-    blocks: list[page.Block] = [page.Title(title, subtitle), block(table), page.Heading("Notes"), page.Notes(notes())]
+def report(table: pd.DataFrame, *, title: str, subtitle: str, extra_notes: tuple[str, ...] = ()) -> str:
+    """A standalone health-check page (HTML); ``extra_notes`` (e.g. on missing deal amounts) come first."""
+    blocks: list[page.Block] = [
+        page.Title(title, subtitle), block(table), page.Heading("Notes"), page.Notes(extra_notes + notes())
+    ]
     return page.to_html(blocks, title)

@@ -127,7 +127,7 @@ def dashboard_command(args: argparse.Namespace) -> int:
     tables = _load(args)
     files = write_dashboard(tables, args.week, args.out, charts=args.charts)
     summary = json.loads(files["json"].read_text(encoding="utf-8"))
-    word = dashboard_page.STATUS_WORDS[summary["status"]].upper()
+    word = dashboard_page.status_word(summary["status"], summary.get("amounts") == "none").upper()
     print(f"{summary['week']}: {word} - {summary['escalation']}")
     if summary["bottleneck_text"]:
         print(f"  biggest bottleneck: {summary['bottleneck_text']}")
@@ -150,9 +150,13 @@ def health_command(args: argparse.Namespace) -> int:
     stem = args.out / f"health-{dash.week}"
     write_csv(dash.health, stem.with_suffix(".csv"))
     subtitle = f"As of Monday {dash.as_of:%d %B %Y} 00:00" + (f" · {dash.source}" if dash.source else "")
+    note = dashboard.amount_note(tables, dash.nnarr, dash.amounts)
+    extra = (note,) if note else ()
     write_text(stem.with_suffix(".html"), health_report.report(dash.health, title=f"Health checks · {dash.week}",
-                                                               subtitle=subtitle))
+                                                               subtitle=subtitle, extra_notes=extra))
     for row in dash.health.itertuples(index=False):
         print(f"  {row.status:<6} {row.label:<48} {row.shown:>10}  {row.advice}")
+    for line in extra:
+        print(f"  note: {line}")
     print(f"  written: {stem.with_suffix('.csv')}, {stem.with_suffix('.html')}")
     return 0

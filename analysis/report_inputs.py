@@ -4,9 +4,10 @@ The input is either a folder written by ``funnelsim run`` (``deals.csv`` and, wh
 ``revenue.csv``, ``resources.csv`` and ``scenario.json``) or a deals CSV following the schema
 (``funnelsim schema --tables``), with the other tables passed as ``--spend`` / ``--revenue`` / ``--resources``.
 
-* The deals table needs ``id, arrived, closed, outcome, acv`` (:data:`DEALS_REQUIRED`); every other column is
-  optional, and what needs a missing one is left out of the page with a note. A missing column or a bad value
-  stops with one line naming the file and the column.
+* The deals table needs ``id, arrived, closed, outcome`` (:data:`DEALS_REQUIRED`); every other column is
+  optional, and what needs a missing one is left out of the page with a note. Deal amounts (``acv``) too: without
+  them NNARR and C2RE are n/a, with some of them NNARR is a floor (:mod:`analysis.dashboard`). A missing column or
+  a bad value stops with one line naming the file and the column.
 * **Targets and start date**: from ``--scenario S.toml`` if given, else from the run folder's ``scenario.json``,
   else the defaults of :class:`~simulation.scenario.Targets` (no NNARR target: the status is "no target").
   ``--since`` overrides the start date of "NNARR to date".
@@ -30,7 +31,7 @@ from simulation.loader import load_scenario
 from simulation.scenario import Scenario, Targets
 from simulation.tables import DEALS, OUTCOMES, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
 
-DEALS_REQUIRED: Final = ("id", "arrived", "closed", "outcome", "acv")
+DEALS_REQUIRED: Final = ("id", "arrived", "closed", "outcome")
 EARLIEST: Final = pd.Timestamp("1990-01-01")  # dates outside this range are misread text, not deals
 LATEST: Final = pd.Timestamp("2200-01-01")
 TABLE_FILES: Final = {"spend": SPEND, "revenue": REVENUE, "resources": RESOURCES}

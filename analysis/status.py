@@ -12,7 +12,8 @@ product and finance. The rules, all configurable in the scenario's ``[targets]``
 * **Pace** = NNARR to date / pro-rated target to date.
 * **Status**: ``green`` if pace >= ``green_at`` (default 1.0, on or ahead of plan), ``yellow`` if pace >=
   ``yellow_at`` (default 0.8), ``red`` below. Before the first day has passed there is no target yet:
-  ``unknown``.
+  ``unknown``. Without deal amounts (NNARR is NaN: won deals with no ACV) the week cannot be judged either:
+  ``unknown``, with its own escalation text (:data:`NO_AMOUNTS`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ ESCALATION: Final[dict[Status, str]] = {
     "red": "Emergency meeting with product and finance",
     "unknown": "No NNARR target set: agree one (scenario [targets]) before rating the week",
 }
+NO_AMOUNTS: Final = (
+    "NNARR cannot be judged: the deals have no amounts (acv), so there is no NNARR to rate against the target; "
+    "add deal amounts to rate the week"
+)
 ORDER: Final[dict[Status, int]] = {"unknown": 0, "green": 1, "yellow": 2, "red": 3}
 
 
@@ -84,8 +89,13 @@ class Pace:
     status: Status
 
     @property
+    def unpriced(self) -> bool:
+        """True when NNARR itself is unknown (no deal amounts), not merely unrated."""
+        return math.isnan(self.nnarr)
+
+    @property
     def escalation(self) -> str:
-        return ESCALATION[self.status]
+        return NO_AMOUNTS if self.unpriced else ESCALATION[self.status]
 
 
 def nnarr_pace(nnarr_to_date: float, targets: Targets, elapsed_days: float) -> Pace:
@@ -95,6 +105,8 @@ def nnarr_pace(nnarr_to_date: float, targets: Targets, elapsed_days: float) -> P
     >>> p = nnarr_pace(240_000, t, 3 * DAYS_PER_MONTH)     # 240K against 300K: 80 % of plan
     >>> round(p.pace, 2), p.status
     (0.8, 'yellow')
+    >>> nnarr_pace(float("nan"), t, 30.0).escalation.startswith("NNARR cannot be judged")   # no deal amounts
+    True
     """
     target = prorated_target(targets, elapsed_days)
     pace = nnarr_to_date / target if target > 0 else float("nan")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -220,14 +221,14 @@ def dash_page_text(dash: dashboard.Dashboard) -> str:
     ("edit", "message"),
     [
         (lambda t: t.replace("id,arrived,closed,", "id,arrived,"), "missing column(s) closed"),
-        (lambda t: t.replace(",acv,", ",amount,"), "missing column(s) acv"),
+        (lambda t: t.replace("id,arrived,", "key,arrived,"), "missing column(s) id"),
         (lambda t: t.replace(",won,", ",closed won,", 1), "column 'outcome' has value 'closed won'"),
         (lambda t: t.replace("2027-01-10", "10th of January"), "column 'arrived'"),
         (lambda t: t.replace("A2,2027-01-20,2027-03-15,lost", "A2,2027-01-20,,lost"), "column 'closed' is empty"),
     ],
 )
 def test_clear_errors_for_bad_input(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, message: str  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Callable[[str], str], message: str
 ) -> None:
     csv = tmp_path / "crm.csv"
     csv.write_text(edit(HAND_MADE))
