@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 FIXES = sorted((SCENARIOS / "fixes").glob("*.toml"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the public datasets sit beside the repository, as in CI
+MAPPINGS = SCENARIOS / "mappings"
+BASE = SCENARIOS / "ai_startup.toml"
+MAVEN = SHARED_DATA / "maven-crm-sales-opportunities" / "sales_pipeline.csv"
+OLIST = SHARED_DATA / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
 
 
 def variant(base: Scenario, **sections: dict[str, Any]) -> Scenario:

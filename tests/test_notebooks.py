@@ -15,7 +15,9 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from tests.conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds; each notebook takes well under 30 s in total
 

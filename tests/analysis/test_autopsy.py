@@ -15,8 +15,8 @@ from analysis.fix_library import default_library, fixes_for, load_library, targe
 from analysis.htmlkit import external_references
 from analysis.periods import PeriodError
 from simulation.cli import main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
 LIBRARY = load_library(default_library())
 

@@ -13,13 +13,7 @@ from analysis.crm import export_deals
 from analysis.crm_mapping import load_mapping
 from simulation import load_scenario, simulate
 from simulation.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-BASE = ROOT / "scenarios" / "ai_startup.toml"
-MAPPINGS = ROOT / "scenarios" / "mappings"
-DATA = ROOT.parent / "shared" / "data"
-MAVEN = DATA / "maven-crm-sales-opportunities" / "sales_pipeline.csv"
-OLIST = DATA / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
 
 TRUTH = f"""
 extends = "{BASE}"

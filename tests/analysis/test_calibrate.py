@@ -23,13 +23,8 @@ from analysis.crm_mapping import load_mapping
 from analysis.fitting import FAMILIES, Durations, Estimate, empirical_passed, fit_arrivals, fit_exits, fit_family
 from simulation import load_scenario, simulate
 from simulation.cli import main
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
 
-ROOT = Path(__file__).resolve().parents[2]
-BASE = ROOT / "scenarios" / "ai_startup.toml"
-MAPPINGS = ROOT / "scenarios" / "mappings"
-DATA = ROOT.parent / "shared" / "data"
-MAVEN = DATA / "maven-crm-sales-opportunities" / "sales_pipeline.csv"
-OLIST = DATA / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
 START = pd.Timestamp("2027-01-04")
 
 ONE_STRETCH = """

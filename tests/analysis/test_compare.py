@@ -16,8 +16,8 @@ from analysis.forecast_kpis import reduce_outcome
 from simulation import load_scenario
 from simulation.cli import main
 from simulation.replications import run_replications
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "fixtures" / "forecast_short.toml"
 SANDBOX = ROOT / "scenarios" / "fixes" / "self_serve_sandbox.toml"
 AUDIT = ROOT / "scenarios" / "fixes" / "prerecorded_model_audit.toml"

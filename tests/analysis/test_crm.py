@@ -12,12 +12,7 @@ from analysis.crm import CrmError, export_deals, import_deals
 from analysis.crm_mapping import MappingError, load_mapping
 from simulation.cli import main
 from simulation.tables import DEALS
-
-ROOT = Path(__file__).resolve().parents[2]
-MAPPINGS = ROOT / "scenarios" / "mappings"
-DATA = ROOT.parent / "shared" / "data"
-MAVEN = DATA / "maven-crm-sales-opportunities" / "sales_pipeline.csv"
-OLIST = DATA / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
+from tests.conftest import MAPPINGS, MAVEN, OLIST
 
 MAPPING = """
 [source]

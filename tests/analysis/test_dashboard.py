@@ -17,8 +17,8 @@ from analysis import cycle, dashboard, dashboard_page, nnarr, page, page_png, re
 from analysis.htmlkit import external_references
 from simulation.cli import main
 from simulation.scenario import Targets
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
 WEEK = "2027-W26"
 MONDAY = pd.Timestamp("2027-06-28")

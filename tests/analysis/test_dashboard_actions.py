@@ -12,8 +12,8 @@ from analysis.dashboard import CHECK_PROBLEM
 from simulation.cli import main
 from simulation.scenario import Targets
 from simulation.tables import DEALS, empty
+from tests.conftest import BASE as SCENARIO
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
 WINDOW = (pd.Timestamp("2027-07-01"), pd.Timestamp("2027-10-01"))
 FAMILY_WORDS = {"c2re": "C2RE", "grr": "GRR", "qte_velocity_days": "QTE velocity"}
 

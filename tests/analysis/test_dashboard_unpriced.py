@@ -12,11 +12,9 @@ import pytest
 
 from analysis import dashboard, dashboard_page, page, report_inputs, status
 from simulation.cli import main
+from tests.conftest import OLIST, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
-SHARED = ROOT.parent / "shared" / "data"
-OLIST = SHARED / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
 WEEK = "2027-W26"
 
 # No acv column at all (a CRM export without amounts): a win last quarter (for SCCR), a POV loss and two wins in

@@ -3,8 +3,6 @@ raw tables (deal columns, revenue event deltas, the scenario's cost lines)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,9 +10,9 @@ import pytest
 from analysis import evaluation, funnel, kpis, nnarr, retention
 from simulation import simulate
 from simulation.loader import load_scenario
+from tests.conftest import SCENARIOS
 
 DAY = pd.Timedelta(days=1)
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ from analysis.forecast_kpis import reduce_outcome
 from simulation import load_scenario, simulate
 from simulation.cli import main
 from simulation.scenario import Targets
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHORT = FIXTURES / "forecast_short.toml"
 
 

@@ -12,8 +12,8 @@ from analysis.sensitivity import Swing, default_swings, scaled, tornado
 from simulation import load_scenario
 from simulation.cli import main
 from simulation.distributions import LogNormal, Uniform
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "fixtures" / "forecast_short.toml"
 
 

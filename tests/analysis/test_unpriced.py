@@ -15,11 +15,10 @@ from analysis import funnel, health, kpis, nnarr
 from simulation.cli import main
 from simulation.outputs import write_csv
 from simulation.tables import SchemaError
+from tests.conftest import MAPPINGS, OLIST
 
 Builder = Callable[[Any], pd.DataFrame]
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-OLIST = DATA / "olist-marketing-funnel" / "olist_marketing_qualified_leads_dataset.csv"
-MAPPING = Path(__file__).resolve().parents[2] / "scenarios" / "mappings" / "olist.toml"
+MAPPING = MAPPINGS / "olist.toml"
 NOT_AMOUNTS = (
     "deals_won",
     "sales_cycle_days",

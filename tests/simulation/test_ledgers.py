@@ -9,7 +9,7 @@ import pytest
 from simulation import load_scenario, simulate
 from simulation.scenario import Scenario
 from simulation.tables import STAGE_ENTERED
-from tests.conftest import SCENARIOS, variant
+from tests.conftest import FIXTURES, SCENARIOS, variant
 
 
 def monthly(out: object, category: str) -> pd.Series:
@@ -122,7 +122,7 @@ def test_open_deals_from_a_csv(tmp_path: object, tiny: Scenario) -> None:
         "ACME-2,small,2026-12-20,,,,25000,open\n"
         "ACME-3,small,2026-10-20,,,,25000,lost\n"
     )
-    text = (Path(__file__).parents[1] / "fixtures" / "tiny.toml").read_text()
+    text = (FIXTURES / "tiny.toml").read_text()
     (folder / "s.toml").write_text(text + '\n[pipeline]\ncsv = "open.csv"\n')
     scenario = load_scenario(folder / "s.toml")
     d = simulate(scenario, 1).deals.set_index("id")

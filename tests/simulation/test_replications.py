@@ -22,8 +22,8 @@ from simulation.replications import (
     scenario_hash,
 )
 from simulation.scenario import Scenario
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REPS = 7
 SEED = 2027
 
