@@ -7,6 +7,7 @@ saves them as PNG files, atomically.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,15 +47,23 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
     return fig
 
 
-def cycle_ecdf(result: Backtest, *, title: str) -> Figure:
-    """Empirical CDFs of the won-cycle length, actual vs all replications pooled, with the KS statistic."""
+def _cycle_axes(result: Backtest, title: str) -> tuple[Figure, Any]:
+    """A figure and its axes for a cycle comparison; no axes to draw on when either side has no won deal."""
     fig = new_figure()
     ax = fig.add_subplot()
-    act, sim = result.actual_cycles, result.simulated_cycles
-    if not len(act) or not len(sim):
-        note(ax, "no won deals to compare")
-        ax.set_title(title)
+    if len(result.actual_cycles) and len(result.simulated_cycles):
+        return fig, ax
+    note(ax, "no won deals to compare")
+    ax.set_title(title)
+    return fig, None
+
+
+def cycle_ecdf(result: Backtest, *, title: str) -> Figure:
+    """Empirical CDFs of the won-cycle length, actual vs all replications pooled, with the KS statistic."""
+    fig, ax = _cycle_axes(result, title)
+    if ax is None:
         return fig
+    act, sim = result.actual_cycles, result.simulated_cycles
     for values, colour, label in ((sim, PRIMARY, f"simulated ({len(sim):,} won, {result.reps} runs)"),
                                   (act, SECONDARY, f"actual ({len(act):,} won)")):
         ordered = np.sort(values)
@@ -70,13 +79,10 @@ def cycle_ecdf(result: Backtest, *, title: str) -> Figure:
 
 def cycle_qq(result: Backtest, *, title: str) -> Figure:
     """Quantiles of the actual won-cycle length against the simulated ones (on the diagonal if they agree)."""
-    fig = new_figure()
-    ax = fig.add_subplot()
-    act, sim = result.actual_cycles, result.simulated_cycles
-    if not len(act) or not len(sim):
-        note(ax, "no won deals to compare")
-        ax.set_title(title)
+    fig, ax = _cycle_axes(result, title)
+    if ax is None:
         return fig
+    act, sim = result.actual_cycles, result.simulated_cycles
     q = np.linspace(0.01, 0.99, 99)
     a, s = np.quantile(act, q), np.quantile(sim, q)
     top = float(max(a.max(), s.max())) * 1.05

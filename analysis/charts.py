@@ -10,6 +10,7 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -132,11 +133,7 @@ def stage_split(
             ax.text(t + total.max() * 0.01, yi, f"{t:.0f} d{share}", va="center", fontsize=11)
         ax.set_yticks(y, [stage_label(str(s)) for s in table.index])
         ax.set_xlim(0, total.max() * 1.35)
-        ax.set_xlabel("mean days per stage visit")
-        ax.grid(True, axis="x")
-        ax.grid(False, axis="y")
-        ax.tick_params(axis="y", length=0)
-        fig.legend(loc="outside lower center", ncols=2)
+        _finish_bars(fig, ax, "mean days per stage visit")
     return fig
 
 
@@ -264,9 +261,14 @@ def losses_and_delays(
         ax.set_yticks(y, [str(s) for s in counts.index])
         ax.set_xlim(0, (lost + late).max() * 1.2 + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("deals (count)")
-        ax.grid(True, axis="x")
-        ax.grid(False, axis="y")
-        ax.tick_params(axis="y", length=0)
-        fig.legend(loc="outside lower center", ncols=2)
+        _finish_bars(fig, ax, "deals (count)")
     return fig
+
+
+def _finish_bars(fig: Figure, ax: Axes, xlabel: str) -> None:
+    """Horizontal stacked bars: value gridlines only, bare stage labels, the legend under the plot."""
+    ax.set_xlabel(xlabel)
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+    ax.tick_params(axis="y", length=0)
+    fig.legend(loc="outside lower center", ncols=2)
