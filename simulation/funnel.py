@@ -22,6 +22,7 @@ import simpy
 
 from simulation.plan import Timeline
 from simulation.resources import Pool
+from simulation.tables import STAGE_ENTERED
 
 NaN = math.nan
 ENTRY = {"data_quality": 0, "data_access": 1, "pov_queue": 2, "pov": 2, "validation": 3, "negotiation": 4}
@@ -86,6 +87,8 @@ class Funnel:
     def deal(self, i: int, stage: str = "data_quality", elapsed: float = 0.0) -> Generator[Any, Any, None]:
         """Walk deal ``i`` from ``stage`` (``elapsed`` days already spent in it) to the end of the funnel."""
         start = ENTRY[stage]
+        if stage != "data_quality":  # a deal from the open pipeline: date its entry into the stage it is in
+            getattr(self.ledger, STAGE_ENTERED[stage])[i] = self.env.now - elapsed
         for k in range(start, len(self.steps)):
             step = self.pov_running if k == start and stage == "pov" else self.steps[k]
             if not (yield from step(i, elapsed if k == start else 0.0)):
@@ -133,8 +136,6 @@ class Funnel:
 
     def pov(self, i: int, elapsed: float) -> Process:
         """Queue for a solution engineer, then run the POV holding them."""
-        if math.isnan(self.ledger.data_access_granted[i]):  # entered here from the open pipeline
-            self.ledger.data_access_granted[i] = self.env.now - elapsed
         req = self.engineers.request()
         yield req
         self.ledger.pov_started[i] = self.env.now
@@ -161,8 +162,6 @@ class Funnel:
 
     def validation(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
-        if math.isnan(ledger.pov_ended[i]):  # entered here from the open pipeline
-            ledger.pov_ended[i] = env.now - elapsed
         p = self.plans.at(env.now)
         yield env.timeout(max(p.val_days[i] - elapsed, 0.0))
         if p.val_pass[i]:
