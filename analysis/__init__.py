@@ -1,10 +1,19 @@
-"""funnelsim analysis: pure functions over the outcome tables (deals, revenue, spend) of :mod:`simulation.tables`.
+"""funnelsim analysis: what the outcome tables (:mod:`simulation.tables`) mean, in four packages and their commands.
 
-The same functions serve a simulated outcome and a CRM export mapped to the schema. The KPI calculators, one
-job each: :mod:`analysis.periods` (what "in the period" means), :mod:`analysis.nnarr` (NNARR, spend, C2RE),
-:mod:`analysis.cycle` (sales cycle, SCCR), :mod:`analysis.retention` (GRR, NRR, deployed model revenue),
-:mod:`analysis.evaluation` (QTE velocity and the POV rates), :mod:`analysis.funnel` (stage conversion and time),
-:mod:`analysis.classic` (MRR, CAC, LTV, payback, quota), :mod:`analysis.health` (thresholds),
-:mod:`analysis.comp` (CRO bonus plans), :mod:`analysis.cro_cost` (retainer, equity, fractional vs full-time),
-:mod:`analysis.kpis` (all of them for one period) and :mod:`analysis.kpi_commands` (``funnelsim kpis``).
+* :mod:`analysis.kpi`: the KPI and comp calculators, pure functions over the tables (NNARR, C2RE, SCCR, GRR, the
+  POV rates, health thresholds, comp plans, CRO cost). The readable reference every other number must agree with.
+* :mod:`analysis.montecarlo`: many replications boiled down: the replication reducer, forecast summaries, paired
+  comparisons of fixes, sensitivity, and their charts.
+* :mod:`analysis.report`: the CRO's pages: the Monday dashboard, the monthly autopsy and the health checks, as
+  self-contained HTML and PNG.
+* :mod:`analysis.crm`: from a CRM export to a scenario and back: import through a mapping, fitting, calibration,
+  backtest.
+* :mod:`analysis.commands`: the ``funnelsim`` commands of these packages (``kpis``, ``forecast``, ``compare``,
+  ``sensitivity``, ``dashboard``, ``autopsy``, ``health``, ``import``, ``calibrate``, ``backtest``), wired by the
+  composition root :mod:`simulation.cli`.
+* :mod:`analysis.style`: the one look of every chart and page (imports nothing of funnelsim).
+
+Imports run one way (``tests/test_layout.py`` enforces it): ``kpi`` imports from ``simulation`` only the table
+schema and the error type; ``montecarlo``, ``report`` and ``crm`` import ``kpi``, ``style`` and ``simulation``, never
+each other; ``commands`` imports all of them; ``simulation`` imports nothing from here but in ``simulation.cli``.
 """

@@ -27,7 +27,7 @@ SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
 
 def child(reps: int, backend: str, workers: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from analysis.forecast_kpis import reduce_outcome
+    from analysis.montecarlo.reducer import reduce_outcome
     from simulation import load_scenario
     from simulation.backends import make_backend
     from simulation.replications import run_replications

@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.forecast_kpis import reduce_outcome  # noqa: E402
+from analysis.montecarlo.reducer import reduce_outcome  # noqa: E402
 from simulation import load_scenario  # noqa: E402
 from simulation.backends import make_backend  # noqa: E402
 from simulation.replications import run_replications  # noqa: E402

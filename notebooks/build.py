@@ -75,8 +75,8 @@ QUEUES = [
     code(COMMON_SETUP + """
 from simulation import load_scenario, simulate
 from simulation.scenario import Pipeline, apply_patch
-from analysis.queueing import erlang_c_wait
-from analysis.utilisation import usage
+from simulation.queueing import erlang_c_wait
+from analysis.kpi.utilisation import usage
 
 SEED = 7  # one fixed seed: the same prospects every time the notebook runs
 """),
@@ -200,7 +200,7 @@ plt.show()
     $$W_q = \\frac{C(c, \\lambda S)}{c/S - \\lambda},$$
 
     where *C* is the **Erlang C** probability that an arriving deal has to wait at all
-    (`analysis.queueing.erlang_c_wait`; the engine's own tests check the simulator against the same function).
+    (`simulation.queueing.erlang_c_wait`; the engine's own tests check the simulator against the same function).
 
     To compare it with the simulator we strip the shipped funnel down to that bare queue: every prospect
     qualifies at once, data access is instant, POVs last an exponential 60 days on average and always complete,
@@ -360,7 +360,7 @@ CYCLE = [
     code(COMMON_SETUP + """
 from simulation import load_fix, load_scenario, simulate
 from simulation.scenario import apply_patch
-from analysis import cycle, nnarr
+from analysis.kpi import cycle, nnarr
 
 print(f"SCCR of 90 -> 60 days: {cycle.sccr_from_cycles(90, 60):.0%};  "
       f"Little's law throughput ratio: {90 / 60:.2f}x")
@@ -474,7 +474,7 @@ pd.DataFrame({"POV throughput, sandbox / baseline": ratio, "wins per month, sand
     ## Over time: revenue brought forward vs revenue capacity
 
     Two configurations side by side, monthly, averaged over the six seeds: **demand-limited** (5 engineers) and
-    **capacity-limited** (1 engineer). NNARR per month comes from `analysis.nnarr.nnarr_by_period`.
+    **capacity-limited** (1 engineer). NNARR per month comes from `analysis.kpi.nnarr.nnarr_by_period`.
     """),
     code("""
 CONFIGS = {"demand-limited (5 engineers)": 5, "capacity-limited (1 engineer)": 1}
@@ -540,7 +540,7 @@ for title, gap in gaps.items():
     ## SCCR quarter over quarter
 
     SCCR = % reduction of the average sales cycle (arrival to close, won deals) versus the previous quarter,
-    computed with `analysis.cycle.average_cycle` and `analysis.cycle.sccr` on the deals of all six seeds pooled
+    computed with `analysis.kpi.cycle.average_cycle` and `analysis.kpi.cycle.sccr` on the deals of all six seeds pooled
     (so each quarter averages ~30 won deals instead of ~5).
     """),
     code("""
@@ -611,13 +611,13 @@ COMP = [
     > C2RE is 1.2). This forces efficiency."
 
     Reminder: **C2RE** = sales and marketing cash spent ÷ NNARR of the same period. 1.0 means one dollar spent per
-    dollar of new ARR; lower is better; 0.5–1.5 is the healthy range. This notebook uses `analysis.comp`:
+    dollar of new ARR; lower is better; 0.5–1.5 is the healthy range. This notebook uses `analysis.kpi.comp`:
     `c2re_factor`, `multiplicative_bonus`, the additive comparison (`additive_bonus`, `compare_plans`) and article
     B's 50/30/20 scorecard (`scorecard_bonus`).
     """),
     code(COMMON_SETUP + """
 from simulation import load_scenario
-from analysis import comp
+from analysis.kpi import comp
 
 shipped = load_scenario("../scenarios/ai_startup.toml").comp  # the shipped scenario's [comp] section
 shipped_factor = comp.factor_params(shipped)
@@ -636,7 +636,7 @@ assert comp.multiplicative_bonus(1_000_000, 0.8) == 0.05 * 1_000_000 * 1.2 == 60
 assert comp.multiplicative_bonus(1_000_000, 1.2) == 0.05 * 1_000_000 * 0.8 == 40_000
 """),
     md("""
-    The article gives two points of the factor. `analysis.comp` draws the straight line through them
+    The article gives two points of the factor. `analysis.kpi.comp` draws the straight line through them
     (factor = 2 − C2RE) and clips it: never above 1.5 (C2RE 0.5 or better), never below 0 (C2RE 2.0 or worse
     earns nothing). Those bounds are our choice, not the article's; a scenario's `[comp]` section can change them
     (the shipped `ai_startup.toml` keeps a floor of 0.5).
@@ -753,7 +753,7 @@ points.round(2)
     ## Article B's 50/30/20 scorecard
 
     Article B proposes a different, equally simple plan: *"50% Net New ARR, 30% GRR, 20% QTE velocity"* of a target
-    bonus, each KPI paid by its attainment (capped at 150 % in `analysis.comp`). Three CRO profiles, target bonus
+    bonus, each KPI paid by its attainment (capped at 150 % in `analysis.kpi.comp`). Three CRO profiles, target bonus
     $60,000, NNARR target $1M, GRR target 80 %, QTE velocity target 45 days:
     """),
     code("""

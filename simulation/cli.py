@@ -17,10 +17,10 @@ from simulation.errors import InputError
 # Modules providing commands, in the order `funnelsim --help` lists them.
 COMMAND_MODULES = (
     "simulation.commands",
-    "analysis.kpi_commands",
-    "analysis.forecast_commands",
-    "analysis.calibration_commands",
-    "analysis.report_commands",
+    "analysis.commands.kpis",
+    "analysis.commands.forecast",
+    "analysis.commands.crm",
+    "analysis.commands.reports",
 )
 
 EXIT_BAD_INPUT = 2

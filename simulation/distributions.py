@@ -11,7 +11,7 @@ triangular(low=45, mode=60, high=90)
 >>> d.mean
 65.0
 >>> [round(float(x), 1) for x in d.ppf(np.array([0.0, 0.5, 1.0]))]
-[45.0, 63.7, 90.0]
+[45.0, 64.0, 90.0]
 """
 
 from __future__ import annotations

@@ -1,14 +1,18 @@
-"""Shared fixtures: paths to the shipped scenarios and small helpers to build variants of them."""
+"""Shared fixtures: paths to the shipped scenarios, helpers to build variants of them, and builders for hand-made
+tables in the schema of simulation.tables (so each test states only what matters)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, apply_patch
+from simulation.tables import DEALS, REVENUE, SPEND, coerce
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -42,3 +46,169 @@ def tiny() -> Scenario:
 @pytest.fixture(scope="session")
 def ai_startup() -> Scenario:
     return load_scenario(SCENARIOS / "ai_startup.toml")
+
+
+Rows = Sequence[dict[str, Any]]
+Builder = Callable[[Rows], pd.DataFrame]
+
+
+def _build(schema: Any, source: str) -> Builder:
+    def build(rows: Rows) -> pd.DataFrame:
+        frame = pd.DataFrame(list(rows))
+        if "id" in schema and "id" not in frame.columns:
+            frame["id"] = [f"D{i:03d}" for i in range(len(frame))]
+        return coerce(frame, schema, source=source)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def deals_table() -> Builder:
+    """deals_table([{"outcome": "won", "acv": 1e5, "arrived": "2027-01-01", "closed": "2027-03-01"}, ...])."""
+    return _build(DEALS, "deals")
+
+
+@pytest.fixture(scope="session")
+def revenue_table() -> Builder:
+    return _build(REVENUE, "revenue")
+
+
+@pytest.fixture(scope="session")
+def spend_table() -> Builder:
+    return _build(SPEND, "spend")
+
+
+@pytest.fixture(scope="session")
+def funnel_deals(deals_table: Builder) -> pd.DataFrame:
+    """Nine deals through every stage (dates in 2027); the expected answers are worked out in the tests."""
+    return deals_table(
+        [
+            # 1 won with the founder: queue 10 days, founder queue 5 days; cycle 120 days
+            dict(
+                id="won_founder",
+                outcome="won",
+                acv=100.0,
+                arrived="2027-01-01",
+                dq_checked="2027-01-08",
+                dq_passed=True,
+                pov_requested="2027-01-08",
+                data_access_granted="2027-01-20",
+                pov_started="2027-01-30",
+                pov_ended="2027-03-31",
+                pov_completed=True,
+                validation_passed=True,
+                negotiation_started="2027-04-10",
+                founder_in_final_meeting=True,
+                founder_requested="2027-04-20",
+                founder_met="2027-04-25",
+                closed="2027-05-01",
+            ),
+            # 2 won without the founder
+            dict(
+                id="won_alone",
+                outcome="won",
+                acv=100.0,
+                arrived="2027-01-01",
+                pov_requested="2027-01-05",
+                data_access_granted="2027-01-15",
+                pov_started="2027-01-15",
+                pov_ended="2027-02-14",
+                pov_completed=True,
+                negotiation_started="2027-02-20",
+                founder_in_final_meeting=False,
+                closed="2027-03-01",
+            ),
+            # 3 POV stalled
+            dict(
+                id="stalled",
+                outcome="lost",
+                lost_stage="pov",
+                acv=100.0,
+                arrived="2027-01-01",
+                pov_requested="2027-01-05",
+                data_access_granted="2027-01-10",
+                pov_started="2027-01-20",
+                pov_ended="2027-02-01",
+                pov_completed=False,
+                closed="2027-02-01",
+            ),
+            # 4 results unclear: lost at validation
+            dict(
+                id="unclear",
+                outcome="lost",
+                lost_stage="validation",
+                acv=100.0,
+                arrived="2027-01-01",
+                pov_requested="2027-01-02",
+                data_access_granted="2027-01-05",
+                pov_started="2027-01-05",
+                pov_ended="2027-03-01",
+                pov_completed=True,
+                validation_passed=False,
+                closed="2027-03-15",
+            ),
+            # 5 gave up waiting for a solution engineer
+            dict(
+                id="queued",
+                outcome="lost",
+                lost_stage="pov_queue",
+                acv=100.0,
+                arrived="2027-01-10",
+                pov_requested="2027-01-20",
+                data_access_granted="2027-02-01",
+                closed="2027-03-03",
+            ),
+            # 6 disqualified at the data-quality check
+            dict(
+                id="dq",
+                outcome="disqualified",
+                lost_stage="data_quality",
+                acv=100.0,
+                arrived="2027-01-01",
+                dq_checked="2027-01-08",
+                dq_passed=False,
+                closed="2027-01-08",
+            ),
+            # 7 still in its POV
+            dict(
+                id="open_pov",
+                outcome="open",
+                acv=100.0,
+                arrived="2027-02-01",
+                pov_requested="2027-02-10",
+                data_access_granted="2027-03-01",
+                pov_started="2027-03-05",
+            ),
+            # 8 educated, returned after 59 days, then lost in the privacy review
+            dict(
+                id="returned",
+                outcome="lost",
+                lost_stage="data_access",
+                acv=100.0,
+                arrived="2027-01-01",
+                educated=True,
+                returned="2027-03-01",
+                dq_checked="2027-03-05",
+                dq_passed=True,
+                pov_requested="2027-03-05",
+                closed="2027-03-20",
+            ),
+            # 9 lost in negotiation, lost_stage not recorded (inferred)
+            dict(
+                id="negotiation",
+                outcome="lost",
+                acv=100.0,
+                arrived="2027-01-02",
+                pov_requested="2027-01-10",
+                data_access_granted="2027-01-25",
+                pov_started="2027-02-01",
+                pov_ended="2027-03-20",
+                pov_completed=True,
+                negotiation_started="2027-04-01",
+                founder_in_final_meeting=True,
+                founder_requested="2027-04-05",
+                founder_met="2027-04-12",
+                closed="2027-04-15",
+            ),
+        ]
+    )

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.queueing import erlang_c_wait
 from simulation import simulate
+from simulation.queueing import erlang_c_wait
 from simulation.scenario import Scenario
 from tests.conftest import variant
 

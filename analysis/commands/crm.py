@@ -1,0 +1,159 @@
+"""``funnelsim import``, ``calibrate`` and ``backtest``: from a CRM export to a scenario, and back to the actuals.
+
+::
+
+    funnelsim import EXPORT.csv --mapping M.toml --out deals.csv
+    funnelsim calibrate EXPORT.csv --mapping M.toml --out scenarios/acme.toml [--base scenarios/ai_startup.toml]
+    funnelsim backtest EXPORT.csv --mapping M.toml --scenario scenarios/acme.toml --reps 50 --out DIR
+    funnelsim backtest EXPORT.csv --mapping M.toml --scenario BASE.toml --holdout 0.3 --reps 50 --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from analysis.crm.backtest import Window, as_seen_at, backtest, summary_lines
+from analysis.crm.backtest_charts import write_charts
+from analysis.crm.calibrate import DAY, calibrate, window
+from analysis.crm.calibration_scenario import write_scenario
+from analysis.crm.exports import DEFAULT_MAX_ROWS, CrmError, ImportReport, import_deals
+from analysis.crm.mapping import Mapping, load_mapping
+from simulation.errors import InputError
+from simulation.loader import load_scenario
+from simulation.outputs import write_csv, write_text
+
+DEFAULT_BASE: Final = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
+
+
+def register(commands: Any) -> None:
+    imp = commands.add_parser("import", help="map a CRM deals export (CSV) onto the deals schema")
+    _export_arguments(imp)
+    imp.add_argument("--out", type=Path, required=True, help="deals CSV to write (input for funnelsim kpis)")
+    imp.set_defaults(func=import_command)
+
+    cal = commands.add_parser("calibrate", help="fit a scenario to a CRM export")
+    _export_arguments(cal)
+    cal.add_argument("--out", type=Path, required=True, help="scenario TOML to write")
+    cal.add_argument("--base", type=Path, default=DEFAULT_BASE,
+                     help="scenario supplying what the export cannot identify (default: scenarios/ai_startup.toml)")
+    _duration_argument(cal)
+    cal.set_defaults(func=calibrate_command)
+
+    back = commands.add_parser("backtest", help="simulate a scenario over an export's dates and compare")
+    _export_arguments(back)
+    back.add_argument("--scenario", type=Path, required=True,
+                      help="calibrated scenario (with --holdout: the base the training part is calibrated on)")
+    back.add_argument("--reps", type=int, default=50, help="replications (default 50)")
+    back.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
+    back.add_argument("--holdout", type=float, metavar="FRACTION",
+                      help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
+    _duration_argument(back)
+    back.set_defaults(func=backtest_command)
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("export", type=Path, help="CRM deals export (CSV)")
+    parser.add_argument("--mapping", type=Path, required=True, help="mapping TOML (see scenarios/mappings/)")
+    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger files")
+    parser.add_argument("--strict", action="store_true", help="fail on any skipped row instead of counting it")
+    parser.add_argument("--since", type=pd.Timestamp, metavar="DATE",
+                        help="first day of the window (default: the mapping's complete_from, else the first deal)")
+
+
+def _duration_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--durations", choices=("parametric", "empirical"), default="parametric",
+                        help="fitted durations: lognormal/gamma/Weibull by AIC (default), or the data's own "
+                             "censoring-corrected percentiles (for shapes no family has)")
+
+
+def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, ImportReport, Mapping]:
+    mapping = load_mapping(args.mapping)
+    deals, report = import_deals(args.export, mapping, max_rows=args.max_rows)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    if args.strict and report.skipped:
+        reason, count = report.skipped.most_common(1)[0]
+        raise CrmError(f"{args.export}: --strict: {count} row(s) skipped: {reason} "
+                       f"(e.g. {report.examples[reason][0]})")
+    return deals, report, mapping
+
+
+def _dates(args: argparse.Namespace, mapping: Mapping) -> dict[str, pd.Timestamp | None]:
+    source = mapping.source
+    since = args.since if args.since is not None else source.complete_from
+    return {
+        "as_of": pd.Timestamp(source.as_of) if source.as_of else None,
+        "since": pd.Timestamp(since) if since is not None else None,
+        "created_until": pd.Timestamp(source.created_until) if source.created_until else None,
+    }
+
+
+def import_command(args: argparse.Namespace) -> int:
+    deals, report, _ = _load(args)
+    write_csv(deals, args.out)
+    print(f"{report.kept} deals written to {args.out}")
+    return 0
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    deals, _, mapping = _load(args)
+    dates = _dates(args, mapping)
+    cal = calibrate(deals, source=str(args.export), durations=args.durations, **dates)
+    command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim calibrate"
+    scenario = write_scenario(cal, args.base, args.out, command)
+    arr = cal.arrivals
+    rate = (f"win rate {cal.win_rate.value:.3f}" if cal.dated_losses
+            else f"won by the export date / created {cal.conversion.value:.3f} (the export records wins only)")
+    print(f"calibrated {scenario.name!r} from {cal.deals} deals ({cal.start.date()} .. {(cal.end - DAY).date()}): "
+          f"{arr.rate_per_week.value:.2f} arrivals/week, {rate}; written to {args.out}")
+    return 0
+
+
+def backtest_command(args: argparse.Namespace) -> int:
+    if args.reps < 2:
+        raise InputError(f"--reps: {args.reps}: a band needs at least 2 replications")
+    if args.holdout is not None and not 0 < args.holdout < 1:
+        raise InputError(f"--holdout: {args.holdout}: give the scored share of the window, between 0 and 1")
+    deals, _, mapping = _load(args)
+    dates = _dates(args, mapping)
+    start, end = window(deals, dates["as_of"], dates["since"])
+    until = dates["created_until"]
+    arrivals_end = min(end, until.normalize() + DAY) if until is not None else end
+    test_from = None
+    if args.holdout is None:
+        scenario = load_scenario(args.scenario)
+    else:
+        test_from = _split(start, end, args.holdout)
+        train = as_seen_at(deals, test_from)
+        cal = calibrate(train, source=f"{args.export} as seen on {test_from.date()}", as_of=test_from - DAY,
+                        since=start, created_until=min(arrivals_end, test_from) - DAY, durations=args.durations)
+        command = f"funnelsim backtest --holdout {args.holdout} (training part of {args.export})"
+        scenario = write_scenario(cal, args.scenario, args.out / "holdout_scenario.toml", command)
+    result = backtest(deals, scenario, Window(start, end, arrivals_end, test_from), reps=args.reps, seed=args.seed)
+    write_csv(result.monthly, args.out / "monthly.csv")
+    write_csv(result.coverage, args.out / "coverage.csv")
+    write_csv(result.rates, args.out / "rates.csv")
+    lines = summary_lines(result)
+    write_text(args.out / "summary.txt", "\n".join(lines) + "\n")
+    charts = write_charts(result, args.out, Path(args.mapping).stem)
+    print("\n".join(lines))
+    print(f"written to {args.out}/: monthly.csv, coverage.csv, rates.csv, summary.txt, "
+          + ", ".join(p.name for p in charts) + (", holdout_scenario.toml" if test_from is not None else ""))
+    return 0
+
+
+def _split(start: pd.Timestamp, end: pd.Timestamp, holdout: float) -> pd.Timestamp:
+    """The first day of the scored part: the month start nearest to the last ``holdout`` share of the window."""
+    raw = start + (end - start) * (1 - holdout)
+    month = raw.to_period("M").to_timestamp()
+    nearest = month if raw - month < month + pd.offsets.MonthBegin(1) - raw else month + pd.offsets.MonthBegin(1)
+    if not start < nearest < end:
+        raise InputError(f"--holdout: {holdout}: leaves no whole month to train or to score")
+    return pd.Timestamp(nearest)

@@ -1,0 +1,263 @@
+"""``funnelsim forecast``, ``compare`` and ``sensitivity``: Monte Carlo runs wired to the KPI reducer.
+
+The composition: load the scenario(s), run the replications on the chosen backend
+(:mod:`simulation.replications`, reducing each with :func:`analysis.montecarlo.reducer.reduce_outcome`), then
+summarise (:mod:`analysis.montecarlo.forecast`), compare (:mod:`analysis.montecarlo.compare`) or rank the swings
+(:mod:`analysis.montecarlo.sensitivity`) and draw (:mod:`analysis.montecarlo.charts`). Every run is stored per
+batch under ``--out``, so ``--resume`` continues an interrupted one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.montecarlo import charts, forecast, sensitivity
+from analysis.montecarlo import compare as comparison
+from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
+from analysis.style import png_bytes
+from simulation.backends import BACKENDS, Backend, make_backend
+from simulation.errors import InputError
+from simulation.loader import load_fix, load_scenario
+from simulation.outputs import atomic_path, write_csv
+from simulation.replications import Replications, run_replications
+from simulation.scenario import Scenario
+
+HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
+FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("forecast", help="Monte Carlo forecast: P10/P50/P90 of every KPI, P(target)")
+    _common(run, reps=200)
+    run.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
+    run.add_argument("--keep-deals", type=int, default=0, metavar="K",
+                     help="also keep the deals tables of the first K replications (DIR/deals/)")
+    run.add_argument("--precision", type=float, default=0.05, metavar="SHARE",
+                     help="reps_needed in summary.csv: replications for a 95%% CI half-width of SHARE x mean")
+    run.set_defaults(func=forecast_command)
+
+    cmp = commands.add_parser("compare", help="a baseline vs fixes or variants with common random numbers")
+    _common(cmp, reps=100)
+    cmp.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX",
+                     help="a fix to compare with the baseline (repeatable; each one on its own)")
+    cmp.add_argument("--variant", action="append", default=[], type=Path, metavar="SCENARIO",
+                     help="a whole scenario to compare (other CRO, comp plan; must keep the same prospects)")
+    cmp.add_argument("--combined", action="store_true", help="also compare all the --fix files together")
+    cmp.add_argument("--rank-by", default="nnarr_12m", metavar="KPI", help="KPI of the ranking (nnarr_12m)")
+    cmp.set_defaults(func=compare_command)
+
+    sens = commands.add_parser("sensitivity", help="one-at-a-time parameter swings: a tornado of their effect")
+    _common(sens, reps=50)
+    sens.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
+    sens.add_argument("--metric", default="nnarr_12m", metavar="KPI", help="KPI of the tornado (nnarr_12m)")
+    sens.set_defaults(func=sensitivity_command)
+
+
+def _common(parser: argparse.ArgumentParser, reps: int) -> None:
+    parser.add_argument("scenario", type=Path, help="scenario TOML file")
+    parser.add_argument("--reps", type=int, default=reps, help=f"replications per scenario (default {reps})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--backend", choices=BACKENDS, default="process",
+                        help="process (local cores, default), serial (debugging) or dask")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler of an existing cluster")
+    parser.add_argument("--batch-size", type=int, default=None, help="replications per task (default: auto)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                        help="no progress bar (default: shown on a terminal)")
+
+
+@contextmanager
+def _backend(args: argparse.Namespace) -> Iterator[Backend]:
+    with make_backend(args.backend, args.workers, args.scheduler, preload=(reduce_outcome.__module__,)) as backend:
+        yield backend
+
+
+def _replicate(scenario: Scenario, args: argparse.Namespace, backend: Backend, store: Path,
+               keep_deals: int = 0) -> Replications:
+    if store.exists() and not store.is_dir():
+        raise InputError(f"{store}: --out exists and is not a folder")
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    return run_replications(scenario, args.seed, args.reps, reduce_outcome, backend=backend,
+                            batch_size=args.batch_size, keep_deals=keep_deals, store=store, resume=args.resume,
+                            progress=progress)
+
+
+def _write_png(fig: Figure, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png_bytes(fig))
+
+
+def _label(scenario: Scenario) -> str:
+    fixes = ", ".join(f.name.replace("_", " ") for f in scenario.fixes)
+    return f"{scenario.name} + {fixes}" if fixes else scenario.name
+
+
+# --- forecast ------------------------------------------------------------------------------------------------
+
+
+def forecast_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.fix)
+    if args.keep_deals < 0:
+        raise InputError(f"--keep-deals must not be negative, got {args.keep_deals}")
+    if not 0 < args.precision < 10:
+        raise InputError(f"--precision is a share of the mean such as 0.05, got {args.precision}")
+    with _backend(args) as backend:
+        result = _replicate(scenario, args, backend, args.out, keep_deals=min(args.keep_deals, args.reps))
+    summary = write_forecast(scenario, result, args.out, precision=args.precision)
+    print(console_summary(scenario, summary, result.count, args.seed))
+    print(f"written to {args.out}/: replications.csv, summary.csv, timeseries.csv, fan_chart.png, "
+          "kpi_histograms.png")
+    return 0
+
+
+def write_forecast(scenario: Scenario, result: Replications, out: Path, precision: float = 0.05) -> pd.DataFrame:
+    """The forecast's tables and charts in ``out``; returns the summary."""
+    summary = forecast.summarise(result.kpis, scenario.targets, precision=precision)
+    fan = forecast.series_summary(result.series)
+    write_csv(result.kpis, out / "replications.csv")
+    write_csv(summary, out / "summary.csv")
+    write_csv(fan, out / "timeseries.csv")
+    start = pd.Timestamp(scenario.scenario.start_date)
+    ends = month_ends(start, scenario.scenario.horizon_days)
+    chance = dict(zip(summary["metric"], summary["p_target"], strict=True))
+    marks = []
+    for months, amount in ((MONTHS_6, scenario.targets.nnarr_6_months),
+                           (MONTHS_12, scenario.targets.nnarr_12_months)):
+        when = start + pd.DateOffset(months=months)
+        if amount > 0 and when <= ends[-1]:
+            marks.append((f"{months}-month target", when, amount, chance.get(f"nnarr_{months}m", float("nan"))))
+    cumulative = fan[fan["metric"] == "nnarr_cumulative"].reset_index(drop=True)
+    _write_png(charts.fan_chart(cumulative, ends, start=start, targets=marks, reps=result.count,
+                                         scenario=_label(scenario)), out / "fan_chart.png")
+    targets = {t.metric: t for t in forecast.targets_of(scenario.targets)}
+    shown = [m for m in HISTOGRAMS if m in result.kpis.columns]
+    _write_png(charts.kpi_histograms(result.kpis, shown, targets, chance, scenario=_label(scenario)),
+               out / "kpi_histograms.png")
+    return summary
+
+
+def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: int) -> str:
+    lines = [f"{_label(scenario)} | {reps} replications | seed {seed}",
+             f"  {'KPI':<38} {'P10':>10} {'P50':>10} {'P90':>10} {'mean ± 95% CI':>22} {'P(target)':>16}"]
+    for row in summary.itertuples():
+        m = metric(str(row.metric))
+        f = charts.fmt
+        half = float(row.half_width)
+        spread = f"{half * 100:.1f} pp" if m.unit == "share" and half == half else f(half, m.unit)
+        rule = {">=": "≥", "<=": "≤"}.get(str(row.rule), "")
+        target = f"{rule} {f(float(row.target), m.unit)}: {row.p_target:.0%}" if rule else ""
+        lines.append(f"  {m.label[:38]:<38} {f(row.p10, m.unit):>10} {f(row.p50, m.unit):>10} "
+                     f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + spread:>22} {target:>16}")
+    return "\n".join(lines)
+
+
+# --- compare -------------------------------------------------------------------------------------------------
+
+
+def _same_prospects(base: Scenario, other: Scenario, source: Path) -> None:
+    for section in ("arrivals", "tiers", "pipeline"):
+        if getattr(base, section) != getattr(other, section):
+            raise InputError(f"{source}: [{section}] differs from the baseline; common random numbers need the "
+                             "same prospects (change only what a fix may change, the CRO or the comp plan)")
+    if (base.scenario.start_date, base.scenario.horizon_days) != (
+            other.scenario.start_date, other.scenario.horizon_days):
+        raise InputError(f"{source}: start_date / horizon_days differ from the baseline; they must match")
+
+
+def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
+    """The scenarios to compare with the baseline, by label (fix name, or the variant file's stem)."""
+    if not args.fix and not args.variant:
+        raise InputError("give at least one --fix or --variant to compare with the baseline")
+    base = load_scenario(args.scenario)
+    found: dict[str, Scenario] = {}
+    for path in args.fix:
+        found[load_fix(path).name] = load_scenario(args.scenario, [path])
+    if args.combined and len(args.fix) > 1:
+        found["all_fixes"] = load_scenario(args.scenario, args.fix)
+    for path in args.variant:
+        variant = load_scenario(path)
+        _same_prospects(base, variant, path)
+        found[path.stem] = variant
+    if "baseline" in found:
+        raise InputError("'baseline' is reserved for the scenario itself; rename that fix or variant")
+    return found
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    base = load_scenario(args.scenario)
+    variants = variants_of(args)
+    runs: dict[str, pd.DataFrame] = {}
+    with _backend(args) as backend:
+        for label, scenario in {"baseline": base, **variants}.items():
+            result = _replicate(scenario, args, backend, args.out / "runs" / label)
+            write_csv(result.kpis, args.out / "runs" / label / "replications.csv")
+            runs[label] = result.kpis
+    baseline = runs.pop("baseline")
+    table = comparison.deltas(baseline, runs)
+    if args.rank_by not in set(table["metric"]):
+        raise InputError(f"--rank-by {args.rank_by}: not a compared KPI (use one of "
+                         f"{', '.join(dict.fromkeys(table['metric']))})")
+    ranked = comparison.ranking(table, args.rank_by)
+    write_csv(table, args.out / "deltas.csv")
+    write_csv(ranked, args.out / "ranking.csv")
+    defined = set(table.loc[table["mean_delta"].notna(), "metric"])
+    panels = list(dict.fromkeys(m if m in defined else m.replace("_12m", "_6m") for m in FOREST))
+    panels = [m for m in panels if m in defined]
+    focus = comparison.sccr_focus(table)
+    if focus:
+        panels.append(focus)
+    order = {fix: k for k, fix in enumerate(ranked["fix"])}
+    ordered = table.sort_values("fix", key=lambda f: f.map(order), kind="stable")
+    _write_png(charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
+               args.out / "forest.png")
+    m = metric(args.rank_by)
+    print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
+    for row in ranked.itertuples():
+        print(f"  {row.rank}. {row.fix!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
+              f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
+              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
+    print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
+    return 0
+
+
+# --- sensitivity ---------------------------------------------------------------------------------------------
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    base = load_scenario(args.scenario, args.fix)
+    if args.metric not in METRICS and not args.metric.startswith("sccr_"):
+        raise InputError(f"--metric {args.metric}: not a KPI (use one of {', '.join(METRICS)})")
+    swings = sensitivity.default_swings(base)
+    runs: dict[tuple[str, str], pd.DataFrame] = {}
+    with _backend(args) as backend:
+        baseline = _replicate(base, args, backend, args.out / "runs" / "baseline").kpis
+        if args.metric not in baseline.columns:
+            raise InputError(f"--metric {args.metric}: not a KPI of this scenario (use one of "
+                             f"{', '.join(c for c in baseline.columns if c != 'replication')})")
+        for swing in swings:
+            for side, scenario in swing.scenarios(base).items():
+                store = args.out / "runs" / f"{swing.name}-{side}"
+                runs[(swing.name, side)] = _replicate(scenario, args, backend, store).kpis
+    table = sensitivity.tornado(baseline, runs, swings, args.metric)
+    write_csv(table, args.out / "tornado.csv")
+    mean = float(baseline[args.metric].mean())
+    _write_png(charts.tornado_chart(table, metric_name=args.metric, baseline=mean, reps=args.reps,
+                                             scenario=_label(base)), args.out / "tornado.png")
+    m = metric(args.metric)
+    print(f"{_label(base)} | {args.reps} paired replications per setting | baseline mean {m.label} "
+          f"{charts.fmt(mean, m.unit)}")
+    for row in table.itertuples():
+        print(f"  {row.label:<34} low ({row.low_text}) {charts.fmt(row.low_delta, m.unit, signed=True):>9}"
+              f"   high ({row.high_text}) {charts.fmt(row.high_delta, m.unit, signed=True):>9}")
+    print(f"written to {args.out}/: tornado.csv, tornado.png")
+    return 0

@@ -1,0 +1,164 @@
+"""``funnelsim kpis``: the KPIs of any deals table that follows the schema, as CSV files and a readable table.
+
+The input is a ``funnelsim run`` output or a CRM export mapped to :data:`simulation.tables.DEALS`; ``--spend`` and
+``--revenue`` add C2RE, CAC, GRR/NRR and deployed model revenue. A missing column or an unparseable date stops
+with one line naming the file and the column (exit status 2). Deal amounts are optional: without them (or with
+some missing) the amount-based KPIs are n/a (or partial) and one printed note says which and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.kpi import cycle, funnel, nnarr
+from analysis.kpi.kpis import METRICS, amount_note, health_table, kpi_summary
+from analysis.kpi.periods import DAY, PeriodError, PeriodLike, as_period, label, period_range, timestamp
+from simulation.errors import InputError
+from simulation.outputs import write_csv
+from simulation.scenario import Targets
+from simulation.tables import DEALS, REVENUE, SPEND, read_csv
+
+DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
+STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "kpis",
+        help="compute NNARR, C2RE, SCCR, GRR and the other KPIs of a deals table",
+        description="Compute the fractional-CRO KPIs (articles A and B) of a deals table following the schema "
+        "(`funnelsim schema --tables`): a `funnelsim run` output or a mapped CRM export.",
+    )
+    parser.add_argument(
+        "deals", type=Path, help="deals CSV, or a folder with deals.csv (and spend.csv, revenue.csv if present)"
+    )
+    parser.add_argument("--spend", type=Path, help="spend CSV (month, category, amount): adds C2RE and CAC")
+    parser.add_argument("--revenue", type=Path, help="revenue event CSV: adds GRR, NRR, deployed model revenue, MRR")
+    parser.add_argument(
+        "--period",
+        action="append",
+        default=[],
+        metavar="PERIOD",
+        help="2027Q1, 2027-03, 2027 or START:END dates (END included); repeatable "
+        "(default: every period of --freq from the first close or spend month to the last, and all time)",
+    )
+    parser.add_argument("--freq", choices=("Q", "M"), default="Q", help="period length without --period (default Q)")
+    parser.add_argument("--as-of", help="end date of the trailing-30-day C2RE (default: the period or data end)")
+    parser.add_argument("--nnarr-target", type=float, help="NNARR target per 6 months, pro-rated to each period")
+    parser.add_argument("--quota", type=float, help="quota per period for the classic quota attainment")
+    parser.add_argument("--out", type=Path, required=True, help="folder for kpis.csv, health.csv and the breakdowns")
+    parser.set_defaults(func=kpis_command)
+
+
+def parse_period(text: str) -> PeriodLike:
+    """A command-line period: a pandas period string, or ``START:END`` with the END day included."""
+    if ":" in text:
+        start, _, end = text.partition(":")
+        first, last = timestamp(start.strip()), timestamp(end.strip())
+        if last < first:
+            raise PeriodError(f"period {text!r} ends before it starts")
+        return (first, last.normalize() + DAY)
+    return as_period(text.strip())
+
+
+def load_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    deals_path, spend_path, revenue_path = args.deals, args.spend, args.revenue
+    if deals_path.is_dir():
+        folder = deals_path
+        deals_path = folder / "deals.csv"
+        spend_path = spend_path or (folder / "spend.csv" if (folder / "spend.csv").exists() else None)
+        revenue_path = revenue_path or (folder / "revenue.csv" if (folder / "revenue.csv").exists() else None)
+    deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED)
+    spend = read_csv(spend_path, SPEND, required=tuple(SPEND)) if spend_path else None
+    revenue = read_csv(revenue_path, REVENUE, required=tuple(REVENUE)) if revenue_path else None
+    return deals, spend, revenue
+
+
+def kpis_command(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"{args.out}: --out exists and is not a folder")
+    deals, spend, revenue = load_tables(args)
+    periods: list[PeriodLike | None] = [parse_period(p) for p in args.period]
+    if not periods:
+        spans = [deals["closed"], *([spend["month"]] if spend is not None else [])]
+        periods = [*period_range(spans, args.freq), None]
+    targets = Targets(nnarr_6_months=args.nnarr_target) if args.nnarr_target else Targets()
+    as_of = timestamp(args.as_of) if args.as_of else None
+    options: dict[str, Any] = {"spend": spend, "revenue": revenue, "as_of": as_of, "quota": args.quota}
+    if args.nnarr_target:
+        options["targets"] = targets
+    summaries = {label(p): kpi_summary(deals, p, **options) for p in periods}
+
+    table = pd.DataFrame(summaries)
+    table = table.reindex([m for m in METRICS if m in table.index])
+    health = health_table(summaries, targets)
+    write_csv(table.rename_axis("metric").reset_index(), args.out / "kpis.csv")
+    write_csv(health, args.out / "health.csv")
+    for by in ("tier", "channel"):
+        frames = [nnarr.nnarr_by(deals, p, by, unpriced="skip").reset_index().assign(period=label(p)) for p in periods]
+        write_csv(pd.concat(frames, ignore_index=True), args.out / f"nnarr_by_{by}.csv")
+    sccr = pd.DataFrame({"cycle_days": cycle.average_cycle(deals, "Q"), "sccr": cycle.sccr(deals)})
+    write_csv(sccr.rename_axis("quarter").reset_index().astype({"quarter": str}), args.out / "sccr.csv")
+    write_csv(funnel.conversion(deals).reset_index(), args.out / "funnel.csv")
+    write_csv(funnel.stage_time_summary(deals).reset_index(), args.out / "stage_times.csv")
+
+    print(render(table, health))
+    note = amount_note(deals, list(table.index))
+    if note:
+        print(f"\nnote: {note}")
+    bottleneck = funnel.biggest_bottleneck(deals)
+    if bottleneck.stage is not None:
+        print(
+            f"\nbiggest bottleneck (all deals): {bottleneck.stage}, {bottleneck.value:,.0f} deal-days in the stage, "
+            f"{bottleneck.waiting_share:.0%} of them waiting (stage_times.csv)"
+        )
+    print(
+        f"\nwritten to {args.out}/ (kpis.csv, health.csv, nnarr_by_tier.csv, nnarr_by_channel.csv, sccr.csv, "
+        "funnel.csv, stage_times.csv)"
+    )
+    return 0
+
+
+def format_value(value: float, kind: str) -> str:
+    """A metric value for people: dollars with thousands separators, shares as percentages, days with one decimal."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "usd":
+        return f"${value:,.0f}"
+    if kind == "pct":
+        return f"{value:.1%}"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    if kind in ("days", "months"):
+        return f"{value:.1f}"
+    if kind == "flag":
+        return "yes" if value else "no"
+    return f"{value:,.0f}"
+
+
+def render(table: pd.DataFrame, health: pd.DataFrame) -> str:
+    """The KPI table as aligned text; a health mark (G/Y/R) follows each checked value."""
+    marks = {(row.period, row.metric): STATUS_MARK[row.status] for row in health.itertuples()}
+    header = ["metric", *table.columns]
+    rows = []
+    for metric, values in table.iterrows():
+        kind = METRICS[str(metric)][1]
+        cells = []
+        for period, value in values.items():
+            mark = marks.get((str(period), str(metric)))
+            text = format_value(float(value), kind)
+            cells.append(f"{text} {mark}" if mark else text)
+        rows.append([str(metric), *cells])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    legend = "health: G green, Y yellow, R red, - not measurable (thresholds of articles A and B; see health.csv)"
+    return "\n".join([*lines, "", legend])

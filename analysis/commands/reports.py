@@ -1,0 +1,162 @@
+"""``funnelsim dashboard``, ``autopsy`` and ``health``: the fractional CRO's reports as files.
+
+* ``funnelsim dashboard RUN_DIR_OR_DEALS --week 2027-W26 --out DIR`` writes ``dashboard-2027-W26.html``
+  (self-contained), ``.png`` (the same page) and ``.json`` (the page's numbers); ``--charts`` adds each chart as
+  its own PNG in ``charts-2027-W26/``.
+* ``funnelsim autopsy RUN_DIR_OR_DEALS --month 2027-06 --out DIR`` writes ``autopsy-2027-06.csv`` (one row per
+  deal lost or delayed), ``.html`` and ``.png``.
+* ``funnelsim health RUN_DIR_OR_DEALS --week 2027-W26 --out DIR`` writes ``health-2027-W26.csv`` and ``.html``.
+
+Inputs and defaults (targets, start date, fixes library) are described in :mod:`analysis.report.inputs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from analysis.report import autopsy, autopsy_page, dashboard, dashboard_page, health_page, inputs, page, page_png
+from analysis.report.dashboard import Tables
+from simulation.errors import InputError
+from simulation.outputs import atomic_path, write_csv, write_text
+
+
+def register(commands: Any) -> None:
+    dash = commands.add_parser(
+        "dashboard",
+        help="the Monday one-page dashboard (HTML + PNG) for an ISO week",
+        description="NNARR to date vs target with its red/yellow/green status and escalation, C2RE for the "
+        "trailing 30 days with a trend arrow, SCCR for the quarter with the biggest bottleneck, three suggested "
+        "actions, charts and health checks, as known on the Monday of --week.",
+    )
+    _inputs(dash)
+    dash.add_argument("--week", required=True, help="ISO week, e.g. 2027-W26 (data up to its Monday 00:00)")
+    dash.add_argument("--charts", action="store_true", help="also write each chart as its own PNG")
+    dash.set_defaults(func=dashboard_command)
+
+    aut = commands.add_parser(
+        "autopsy",
+        help="the monthly KPI autopsy: every deal lost or delayed, its stage, KPI hit and fix (CSV + HTML + PNG)",
+    )
+    _inputs(aut)
+    aut.add_argument("--month", required=True, help="calendar month, e.g. 2027-06")
+    aut.add_argument(
+        "--delay-days",
+        type=float,
+        default=autopsy.DEFAULT_DELAY_DAYS,
+        help="an open deal is delayed when open longer than the median won cycle plus this many days "
+        f"(default {autopsy.DEFAULT_DELAY_DAYS:g})",
+    )
+    aut.set_defaults(func=autopsy_command)
+
+    health = commands.add_parser("health", help="every KPI against the articles' thresholds, with advice (CSV + HTML)")
+    _inputs(health)
+    health.add_argument("--week", required=True, help="ISO week, e.g. 2027-W26 (data up to its Monday 00:00)")
+    health.set_defaults(func=health_command)
+
+
+def _inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", type=Path, help="a `funnelsim run` output folder, or a deals CSV (the schema)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the report files")
+    parser.add_argument("--scenario", type=Path, help="scenario TOML for [targets] and the start date")
+    parser.add_argument("--since", help="start date of 'NNARR to date' (default: the scenario's start date)")
+    parser.add_argument("--fixes", type=Path, help="fixes library folder (default: the shipped scenarios/fixes)")
+    parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")
+    parser.add_argument("--revenue", type=Path, help="revenue CSV (with a deals CSV): adds GRR")
+    parser.add_argument("--resources", type=Path, help="resources CSV (with a deals CSV): adds the SE/founder chart")
+
+
+def _load(args: argparse.Namespace) -> Tables:
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"{args.out}: --out exists and is not a folder")
+    return inputs.load(
+        args.source,
+        scenario=args.scenario,
+        since=args.since,
+        fixes=args.fixes,
+        spend=args.spend,
+        revenue=args.revenue,
+        resources=args.resources,
+    )
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_dashboard(tables: Tables, week: str, out: Path, *, charts: bool = False) -> dict[str, Path]:
+    """Build and write the dashboard of ``week``; returns the written files by kind."""
+    dash = dashboard.build(tables, week)
+    images = dashboard_page.chart_set(tables.as_of(dash.as_of), dash)
+    blocks = dashboard_page.blocks(dash, images)
+    stem = out / f"dashboard-{dash.week}"
+    files = {"html": stem.with_suffix(".html"), "png": stem.with_suffix(".png"), "json": stem.with_suffix(".json")}
+    write_text(files["html"], page.to_html(blocks, f"CRO dashboard {dash.week}"))
+    write_bytes(files["png"], page_png.render(blocks))
+    payload = {
+        **dash.numbers(),
+        "actions": list(dash.actions),
+        "findings": [{"stage": f.stage, "text": f.text, "fixes": [x.name for x in f.fixes]} for f in dash.findings],
+        "health": json.loads(dash.health.to_json(orient="records")),
+        "notes": list(dash.notes),
+    }
+    write_text(files["json"], json.dumps(payload, indent=2) + "\n")
+    if charts:
+        folder = out / f"charts-{dash.week}"
+        for name, png in images:
+            write_bytes(folder / f"{name}.png", png)
+        files["charts"] = folder
+    return files
+
+
+def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -> dict[str, Path]:
+    result = autopsy.build(tables, month, delay_days)
+    blocks = autopsy_page.blocks(result)
+    stem = out / f"autopsy-{result.month}"
+    files = {"csv": stem.with_suffix(".csv"), "html": stem.with_suffix(".html"), "png": stem.with_suffix(".png")}
+    write_csv(autopsy.csv_table(result), files["csv"])
+    write_text(files["html"], page.to_html(blocks, f"KPI autopsy {result.month}"))
+    write_bytes(files["png"], page_png.render(blocks))
+    return files
+
+
+def dashboard_command(args: argparse.Namespace) -> int:
+    tables = _load(args)
+    files = write_dashboard(tables, args.week, args.out, charts=args.charts)
+    summary = json.loads(files["json"].read_text(encoding="utf-8"))
+    word = dashboard_page.status_word(summary["status"], summary.get("amounts") == "none").upper()
+    print(f"{summary['week']}: {word} - {summary['escalation']}")
+    if summary["bottleneck_text"]:
+        print(f"  biggest bottleneck: {summary['bottleneck_text']}")
+    print("  written: " + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+def autopsy_command(args: argparse.Namespace) -> int:
+    tables = _load(args)
+    files = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)
+    rows = files["csv"].read_text(encoding="utf-8").count("\n") - 1
+    print(f"{args.month}: {rows} deal(s) lost or delayed")
+    print("  written: " + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+def health_command(args: argparse.Namespace) -> int:
+    tables = _load(args)
+    dash = dashboard.build(tables, args.week)
+    stem = args.out / f"health-{dash.week}"
+    write_csv(dash.health, stem.with_suffix(".csv"))
+    subtitle = f"As of Monday {dash.as_of:%d %B %Y} 00:00" + (f" · {dash.source}" if dash.source else "")
+    note = dashboard.amount_note(tables, dash.nnarr, dash.amounts)
+    extra = (note,) if note else ()
+    write_text(stem.with_suffix(".html"), health_page.report(dash.health, title=f"Health checks · {dash.week}",
+                                                               subtitle=subtitle, extra_notes=extra))
+    for row in dash.health.itertuples(index=False):
+        print(f"  {row.status:<6} {row.label:<48} {row.shown:>10}  {row.advice}")
+    for line in extra:
+        print(f"  note: {line}")
+    print(f"  written: {stem.with_suffix('.csv')}, {stem.with_suffix('.html')}")
+    return 0

@@ -1,0 +1,221 @@
+"""One replication's outcome boiled down to the forecast's KPI row and monthly series (the Monte Carlo reducer).
+
+:func:`reduce_outcome` is what the forecast, compare and sensitivity commands hand to
+:func:`simulation.replications.run_replications`: every number comes from the KPI calculators of this package
+(:mod:`analysis.kpi.nnarr`, :mod:`analysis.kpi.cycle`, :mod:`analysis.kpi.retention`, :mod:`analysis.kpi.evaluation`,
+:mod:`analysis.kpi.comp`, :mod:`analysis.kpi.utilisation`); this module only chooses the windows:
+
+* ``nnarr_6m`` / ``nnarr_12m``: NNARR of the deals won in the first 6 / 12 calendar months from the start date
+  (article A's 6-month goal; deals still inside their 90-day check count at booked ACV); NaN, with the C2RE
+  and bonus of that window, when the horizon ends before the window does;
+* ``c2re_6m`` / ``c2re_12m``: sales and marketing spend of the same window (CRO fee included) / its NNARR;
+  NaN when the window has no NNARR;
+* ``bonus_6m`` / ``bonus_12m``: the scenario's ``[comp]`` plan paid on that window's NNARR and C2RE (GRR and QTE
+  velocity for a scorecard plan; targets ``nnarr_6_months`` / ``nnarr_12_months``);
+* ``grr``: model-level GRR over the last 12 months of the horizon (the whole horizon if shorter);
+* ``qte_velocity_days``, ``completion_rate``, ``pov_to_pipeline``, ``win_rate``, ``founder_free_rate``: over the
+  whole horizon;
+* ``cycle_days_12m``: mean sales cycle of the deals won in the first 12 months; ``sccr_<quarter>`` for every
+  complete quarter after the first (SCCR of that quarter against the previous one);
+* ``se_utilisation``: time-weighted share of POV slots busy over the horizon.
+
+The monthly series (one row per calendar month, values at the month's end or the horizon's end):
+``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
+(deals open at the month's end and their quoted ACV) and ``se_utilisation`` (mean over the month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.kpi import comp, cycle, evaluation, nnarr, retention, utilisation
+from simulation.engine import Outcome
+from simulation.replications import Reduction
+from simulation.scenario import Scenario
+
+SE: Final = "solution_engineers"
+MONTHS_6: Final = 6
+MONTHS_12: Final = 12
+
+Unit = Literal["usd", "ratio", "share", "days", "count"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How to show a KPI: a label, its unit, and which way is better (+1 higher, -1 lower, 0 neither)."""
+
+    name: str
+    label: str
+    unit: Unit
+    better: int
+    short: str = ""  # for small panels; the label if empty
+
+    @property
+    def title(self) -> str:
+        return self.short or self.label
+
+
+METRICS: Final = {
+    m.name: m
+    for m in (
+        Metric("nnarr_6m", "NNARR, first 6 months", "usd", 1, "NNARR, 6 months"),
+        Metric("nnarr_12m", "NNARR, first 12 months", "usd", 1, "NNARR, 12 months"),
+        Metric("c2re_6m", "C2RE, first 6 months", "ratio", -1, "C2RE, 6 months"),
+        Metric("c2re_12m", "C2RE, first 12 months", "ratio", -1, "C2RE, 12 months"),
+        Metric("bonus_6m", "CRO bonus, first 6 months", "usd", 0, "CRO bonus, 6 months"),
+        Metric("bonus_12m", "CRO bonus, first 12 months", "usd", 0, "CRO bonus, 12 months"),
+        Metric("grr", "GRR, model level, last 12 months", "share", 1, "GRR (model level)"),
+        Metric("qte_velocity_days", "QTE velocity", "days", -1),
+        Metric("completion_rate", "Technical-evaluation completion rate", "share", 1, "POV completion rate"),
+        Metric("pov_to_pipeline", "POV-to-pipeline conversion", "share", 1),
+        Metric("win_rate", "Win rate", "share", 1),
+        Metric("founder_free_rate", "Deals won without the founder", "share", 1),
+        Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1, "Sales cycle (won)"),
+        Metric("se_utilisation", "Solution-engineer utilisation", "share", 0, "SE utilisation"),
+        Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
+        Metric("pipeline_deals", "Open pipeline", "count", 0),
+        Metric("pipeline_acv", "Open pipeline value", "usd", 0),
+    )
+}
+
+
+def metric(name: str) -> Metric:
+    """The display metadata of a KPI column (``sccr_2027Q3`` too); unknown names get a plain label."""
+    if name in METRICS:
+        return METRICS[name]
+    if name.startswith("sccr_"):
+        quarter = name.removeprefix("sccr_")
+        return Metric(name, f"SCCR {quarter} vs previous quarter", "share", 1, f"SCCR {quarter}")
+    return Metric(name, name.replace("_", " "), "ratio", 0)
+
+
+def window(start: pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, start + months)`` in calendar months."""
+    return start, start + pd.DateOffset(months=months)
+
+
+def horizon_end(outcome: Outcome) -> pd.Timestamp:
+    return outcome.start_date + pd.Timedelta(days=outcome.horizon_days)
+
+
+def complete_quarters(start: pd.Timestamp, end: pd.Timestamp) -> pd.PeriodIndex:
+    """Quarters from the start date's quarter to the last one that ends by ``end``."""
+    first = pd.Period(start, freq="Q")
+    last = pd.Period(end, freq="Q")
+    if (last + 1).start_time > end:
+        last -= 1
+    return pd.period_range(first, last, freq="Q") if last >= first else pd.PeriodIndex([], freq="Q")
+
+
+def months(outcome: Outcome) -> pd.PeriodIndex:
+    """Every calendar month the horizon touches."""
+    return calendar_months(outcome.start_date, outcome.horizon_days)
+
+
+def calendar_months(start: pd.Timestamp, horizon_days: int) -> pd.PeriodIndex:
+    last = start + pd.Timedelta(days=horizon_days) - pd.Timedelta(microseconds=1)
+    return pd.period_range(pd.Period(start, freq="M"), pd.Period(last, freq="M"), freq="M")
+
+
+def month_ends(start: pd.Timestamp, horizon_days: int) -> list[pd.Timestamp]:
+    """When each month's series value is taken: the month's end, or the horizon's end for the last one."""
+    end = start + pd.Timedelta(days=horizon_days)
+    return [min((p + 1).start_time, end) for p in calendar_months(start, horizon_days)]
+
+
+def _window_kpis(scenario: Scenario, outcome: Outcome, months_: int, grr: float, qte: float) -> dict[str, float]:
+    period = window(outcome.start_date, months_)
+    if period[1] > horizon_end(outcome):  # the window is not over by the end of the run: no figure
+        return dict.fromkeys((f"nnarr_{months_}m", f"c2re_{months_}m", f"bonus_{months_}m"), float("nan"))
+    booked = nnarr.nnarr(outcome.deals, period)
+    ratio = nnarr.c2re_ratio(nnarr.spend_in(outcome.spend, period), booked.nnarr, provisional=not booked.final)
+    target = scenario.targets.nnarr_6_months if months_ == MONTHS_6 else scenario.targets.nnarr_12_months
+    pay = comp.bonus_for(
+        scenario.comp,
+        nnarr=booked.nnarr,
+        c2re=ratio.value,
+        grr=grr,
+        qte_days=qte,
+        targets=scenario.targets,
+        nnarr_target=target,
+    )
+    return {f"nnarr_{months_}m": booked.nnarr, f"c2re_{months_}m": ratio.value, f"bonus_{months_}m": pay.total}
+
+
+def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
+    """The replication's KPIs (see the module docstring for each window)."""
+    deals, start, end = outcome.deals, outcome.start_date, horizon_end(outcome)
+    grr_start = max(start, end - pd.DateOffset(months=MONTHS_12))
+    grr = retention.grr(outcome.revenue, (grr_start, end), level="model")
+    qte = evaluation.qte_velocity(deals).mean_days
+    row: dict[str, float] = {}
+    for span in (MONTHS_6, MONTHS_12):
+        row.update(_window_kpis(scenario, outcome, span, grr, qte))
+    row["grr"] = grr
+    row["qte_velocity_days"] = qte
+    row["completion_rate"] = evaluation.evaluation_completion_rate(deals).value
+    row["pov_to_pipeline"] = evaluation.pov_to_pipeline(deals).value
+    row["win_rate"] = evaluation.win_rate(deals).value
+    row["founder_free_rate"] = evaluation.founder_involvement_reduction_rate(deals).value
+    year = deals[deals["closed"] < window(start, MONTHS_12)[1]]
+    cycles = cycle.cycle_days(year)
+    row["cycle_days_12m"] = float(cycles.mean()) if len(cycles) else float("nan")
+    quarters = complete_quarters(start, end)
+    if len(quarters) > 1:
+        sccr = cycle.sccr(deals, first=quarters[0].start_time, last=quarters[-1].start_time)
+        for quarter in quarters[1:]:
+            row[f"sccr_{quarter}"] = float(sccr.get(quarter, np.nan))
+    return row
+
+
+def _se_monthly(outcome: Outcome) -> pd.DataFrame:
+    """Solution-engineer usage per calendar month of the horizon (mean utilisation, hours sampled)."""
+    start, end = outcome.start_date, horizon_end(outcome)
+    use = utilisation.usage(outcome.resources, "M", start, end)
+    se = use[use["resource"] == SE].set_index("period")
+    grid = months(outcome)
+    frame = pd.DataFrame({"utilisation": se["utilisation"].reindex(grid.start_time).to_numpy(dtype=float)})
+    lo = np.maximum(grid.start_time.to_numpy(), np.datetime64(start, "ns"))
+    hi = np.minimum((grid + 1).start_time.to_numpy(), np.datetime64(end, "ns"))
+    frame["hours"] = (hi - lo) / np.timedelta64(1, "h")
+    return frame
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = ~np.isnan(values)
+    return float(np.average(values[ok], weights=weights[ok])) if ok.any() and weights[ok].sum() > 0 else np.nan
+
+
+def monthly_series(outcome: Outcome, se: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per calendar month: cumulative NNARR, open pipeline (deals, ACV) at the month's end, SE utilisation."""
+    deals, end = outcome.deals, horizon_end(outcome)
+    grid = months(outcome)
+    per_month = nnarr.nnarr_by_period(deals, "M", grid[0].start_time, grid[-1].start_time)
+    cumulative = per_month["nnarr"].reindex(grid, fill_value=0.0).cumsum().to_numpy(dtype=float)
+    ends = np.minimum((grid + 1).start_time.to_numpy(), np.datetime64(end, "ns"))
+    arrived = deals["arrived"].to_numpy(dtype="datetime64[ns]")
+    closed = deals["closed"].to_numpy(dtype="datetime64[ns]")
+    acv = deals["acv"].to_numpy(dtype=float)
+    is_open = (arrived[None, :] < ends[:, None]) & ~(closed[None, :] < ends[:, None])  # NaT compares False
+    se = _se_monthly(outcome) if se is None else se
+    return pd.DataFrame(
+        {
+            "month": grid.astype(str),
+            "nnarr_cumulative": cumulative,
+            "pipeline_deals": is_open.sum(axis=1).astype(float),
+            "pipeline_acv": (is_open * np.nan_to_num(acv)).sum(axis=1),
+            "se_utilisation": se["utilisation"].to_numpy(dtype=float),
+        }
+    )
+
+
+def reduce_outcome(scenario: Scenario, outcome: Outcome) -> Reduction:
+    """The Monte Carlo reducer: KPI row and monthly series of one replication."""
+    se = _se_monthly(outcome)
+    row = kpi_row(scenario, outcome)
+    row["se_utilisation"] = _weighted_mean(se["utilisation"].to_numpy(), se["hours"].to_numpy())
+    return Reduction(row, monthly_series(outcome, se))

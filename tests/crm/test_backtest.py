@@ -1,0 +1,135 @@
+"""Backtest: the comparison machinery, a self-consistency check, the CLI with and without holdout, both datasets."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.crm.backtest import Window, as_seen_at, backtest
+from analysis.crm.exports import export_deals
+from analysis.crm.mapping import load_mapping
+from simulation import load_scenario, simulate
+from simulation.cli import main
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
+
+TRUTH = f"""
+extends = "{BASE}"
+[scenario]
+name = "backtest truth"
+start_date = 2027-01-04
+horizon_days = 364
+[arrivals]
+rate_per_week = 25.0
+[data_quality]
+check_days = {{ dist = "fixed", value = 0 }}
+pass_probability = 1.0
+on_fail = "disqualify"
+[pov]
+data_access_days = {{ dist = "fixed", value = 0 }}
+duration_days = {{ dist = "fixed", value = 0 }}
+completion_probability = 1.0
+data_access_probability = 1.0
+[validation]
+duration_days = {{ dist = "fixed", value = 0 }}
+pass_probability = 1.0
+extension_probability = 0.0
+[negotiation]
+duration_days = {{ dist = "gamma", mean = 45, sd = 20 }}
+win_probability = 0.5
+founder_required_probability = 0.0
+[cro]
+playbook = []
+[pipeline]
+open = []
+"""
+START = pd.Timestamp("2027-01-04")
+END = START + pd.Timedelta(days=364)
+
+
+@pytest.fixture
+def truth(tmp_path: Path) -> Path:
+    path = tmp_path / "truth.toml"
+    path.write_text(TRUTH, encoding="utf-8")
+    return path
+
+
+def test_as_seen_at_blanks_the_future_and_reopens_deals(deals_table) -> None:  # type: ignore[no-untyped-def]
+    deals = deals_table([
+        {"arrived": "2027-01-05", "closed": "2027-02-01", "outcome": "won"},
+        {"arrived": "2027-01-10", "closed": "2027-04-01", "outcome": "lost", "lost_stage": "negotiation"},
+        {"arrived": "2027-05-01", "outcome": "open"},
+    ])
+    seen = as_seen_at(deals, pd.Timestamp("2027-03-01"))
+    assert len(seen) == 2  # not yet created
+    assert seen["outcome"].tolist() == ["won", "open"]
+    assert pd.isna(seen["closed"].iloc[1]) and pd.isna(seen["lost_stage"].iloc[1])
+
+
+def test_backtest_of_a_scenario_against_its_own_outcome(truth: Path) -> None:
+    scenario = load_scenario(truth)
+    actual = simulate(scenario, seed=1000).deals  # a seed the replications do not use
+    result = backtest(actual, scenario, Window(START, END, END), reps=5, seed=1)
+    assert set(result.coverage["metric"]) == {"won deals", "won ACV (USD)"}
+    assert (result.coverage["months"] == 13).all()  # 2027-01-04 .. 2028-01-02: Jan 2027 to Jan 2028
+    n, m = len(result.actual_cycles), len(result.simulated_cycles)
+    critical = math.sqrt(-math.log(0.001 / 2) / 2) * math.sqrt((n + m) / (n * m))  # two-sample KS at 0.1 %
+    assert result.ks < critical
+    rates = result.rates.set_index("metric")
+    assert {"win rate (won / won+lost)", "conversion (won / created)"} <= set(rates.index)
+    assert (rates["p10"] <= rates["p90"]).all()
+
+
+def test_cli_backtest_with_holdout_writes_every_output(tmp_path: Path, truth: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    mapping = load_mapping(MAPPINGS / "salesforce.toml")
+    export = tmp_path / "export.csv"
+    export_deals(simulate(load_scenario(truth), seed=3).deals, mapping, as_of=END - pd.Timedelta(days=1)).to_csv(
+        export, index=False)
+    out = tmp_path / "bt"
+    args = ["backtest", str(export), "--mapping", str(MAPPINGS / "salesforce.toml"), "--scenario", str(BASE),
+            "--reps", "3", "--holdout", "0.25", "--out", str(out)]
+    assert main(args) == 0
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert names >= {"monthly.csv", "coverage.csv", "rates.csv", "summary.txt", "holdout_scenario.toml",
+                     "monthly_won_deals.png", "monthly_won_acv.png", "cycle_ecdf.png", "cycle_qq.png"}
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert monthly["month"].min() == "2027-10"  # only the held-out quarter is scored
+    assert load_scenario(out / "holdout_scenario.toml").scenario.horizon_days < 364
+    assert "scored from 2027-10-01 (holdout)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [("--reps", "1", "--reps"), ("--holdout", "1.5", "--holdout")])
+def test_cli_backtest_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str,
+                                            value: str, message: str) -> None:
+    args = ["backtest", str(tmp_path / "x.csv"), "--mapping", str(MAPPINGS / "salesforce.toml"), "--scenario",
+            str(BASE), "--out", str(tmp_path / "o"), flag, value]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def _dataset_round(tmp_path: Path, export: Path, mapping: str, capsys: pytest.CaptureFixture[str]) -> str:
+    scenario = tmp_path / "calibrated.toml"
+    mapping_path = str(MAPPINGS / mapping)
+    assert main(["calibrate", str(export), "--mapping", mapping_path, "--out", str(scenario)]) == 0
+    out = tmp_path / "bt"
+    assert main(["backtest", str(export), "--mapping", mapping_path, "--scenario", str(scenario), "--reps", "2",
+                 "--out", str(out)]) == 0
+    assert (out / "cycle_ecdf.png").stat().st_size > 10_000
+    return capsys.readouterr().out
+
+
+@pytest.mark.skipif(not MAVEN.exists(), reason=f"public dataset not present at {MAVEN}")
+def test_maven_backtests_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = _dataset_round(tmp_path, MAVEN, "maven.toml", capsys)
+    assert "won ACV (USD)" in summary and "KS" in summary and "win rate" in summary
+
+
+@pytest.mark.skipif(not OLIST.exists(), reason=f"public dataset not present at {OLIST}")
+def test_olist_backtests_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = _dataset_round(tmp_path, OLIST, "olist.toml", capsys)
+    backtest_part = summary[summary.index("backtest:"):]
+    assert "conversion (won / created)" in backtest_part
+    assert "won ACV" not in backtest_part and "win rate" not in backtest_part  # no amounts, no dated losses
