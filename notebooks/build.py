@@ -136,10 +136,14 @@ def area_under(resources, name, column, end):
 
 
 def little_check(outcome):
-    end = outcome.start_date + outcome.horizon_days * DAY
+    \"\"\"Queue area and the waits behind it, from the start date: deals already waiting then count from it, and a
+    wait ends when an engineer starts the POV, when the prospect gives up (closed), or at the end.\"\"\"
+    start, end = outcome.start_date, outcome.start_date + outcome.horizon_days * DAY
     d = outcome.deals
     area = area_under(outcome.resources, "solution_engineers", "queue", end)
-    waits = days(d["pov_started"].fillna(end) - d["data_access_granted"]).dropna()
+    left = d["pov_started"].fillna(d["closed"]).fillna(end)
+    queued = d["data_access_granted"].notna() & (left > start)
+    waits = days(left[queued] - d.loc[queued, "data_access_granted"].clip(lower=start))
     return area, waits
 
 

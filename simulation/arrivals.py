@@ -40,13 +40,18 @@ def _inverse_intensity(rate_per_day: float, growth_per_year: float, mass: np.nda
     return mass / rate_per_day if b == 0 else np.log1p(b * mass / rate_per_day) / b
 
 
-def arrival_times(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Sorted arrival days in [0, horizon): a Poisson count, then order statistics of the intensity."""
+def arrival_times(
+    scenario: Scenario, rng: np.random.Generator, start: float = 0.0, end: float | None = None
+) -> np.ndarray:
+    """Sorted arrival days in [start, end) (default: the horizon): a Poisson count, then order statistics of the
+    intensity. A negative ``start`` gives the warm-up's arrivals, the rate's growth run backwards."""
     arrivals = scenario.arrivals
     rate = arrivals.rate_per_week / DAYS_PER_WEEK
-    total = float(cumulative_intensity(rate, arrivals.growth_per_year, scenario.scenario.horizon_days))
+    stop = float(scenario.scenario.horizon_days) if end is None else end
+    before = float(cumulative_intensity(rate, arrivals.growth_per_year, start))
+    total = float(cumulative_intensity(rate, arrivals.growth_per_year, stop)) - before
     count = rng.poisson(total)
-    mass = np.sort(rng.random(count)) * total
+    mass = before + np.sort(rng.random(count)) * total
     return _inverse_intensity(rate, arrivals.growth_per_year, mass)
 
 

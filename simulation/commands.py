@@ -10,13 +10,15 @@ from typing import Any
 
 import pandas as pd
 
+from simulation import capacity
 from simulation.engine import Outcome, simulate
 from simulation.errors import InputError
 from simulation.file_schema import fix_file_schema, scenario_file_schema
 from simulation.loader import load_scenario
 from simulation.outputs import write_csv, write_text
 from simulation.scenario import Scenario, regimes
-from simulation.tables import TABLES, describe
+from simulation.tables import RESOURCE_NAMES, TABLES, describe
+from simulation.warmup import warmup_days
 
 
 def register(commands: Any) -> None:
@@ -70,9 +72,10 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
     end = outcome.start_date + pd.Timedelta(days=outcome.horizon_days)
     counts = deals["outcome"].value_counts()
     fixes = ", ".join(f"{f.name} (day {f.start_day:g})" for f in scenario.fixes) or "none"
+    origin = f"after a {outcome.warmup_days:g}-day warm-up" if outcome.warmup_days else "as given in [pipeline]"
     lines = [
         f"{scenario.name} | seed {seed} | {outcome.start_date:%Y-%m-%d} to {end:%Y-%m-%d} | fixes: {fixes}",
-        f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new)} open at the start",
+        f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new)} open at the start ({origin})",
         f"  POVs        {int(deals['pov_started'].notna().sum()):>6}  started"
         f" ({int(deals['pov_completed'].fillna(False).sum())} completed)",
         f"  won         {counts.get('won', 0):>6}  lost {counts.get('lost', 0)}, disqualified "
@@ -80,7 +83,11 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
         f"  ARR booked  {won['acv'].sum():>14,.0f} USD  (after 90-day churn/contraction where known: "
         f"{won['acv_after_90d'].fillna(won['acv']).sum():,.0f})",
         f"  median won cycle  {cycle.median():.0f} days" if len(won) else "  median won cycle  n/a (no wins)",
+        f"  gave up     {int((deals['lost_stage'] == 'pov_queue').sum()):>6}  waiting for an engineer",
     ]
+    for name in RESOURCE_NAMES:
+        lines.append("  " + capacity.queue_trend(outcome.resources, name, outcome.start_date, outcome.horizon_days)
+                     .line())
     return "\n".join(lines)
 
 
@@ -93,6 +100,11 @@ def validate_command(args: argparse.Namespace) -> int:
         changed = ", ".join(f"{s}.{k}" for s, keys in fix.patch.items() for k in keys)
         print(f"  fix {fix.name} from day {fix.start_day:g}: {changed}  ({fix.source})")
     print(f"  {len(timeline)} parameter regime(s)")
+    warm = warmup_days(scenario)
+    print(f"  warm-up: {warm:g} days on the base parameters before the start date" if warm else
+          "  warm-up: none (the run starts from [pipeline] or empty)")
+    for line in capacity.report(scenario):
+        print(f"  {line}")
     return 0
 
 

@@ -1,8 +1,9 @@
 """``simulate(scenario, seed) -> Outcome``: one replication of the funnel, from random streams to the four tables.
 
 The order of work: draw every random number in batches (:mod:`simulation.randomness`), precompute each regime's
-durations and decisions (:mod:`simulation.plan`), run the SimPy model (:mod:`simulation.funnel`), then build the
-``deals``, ``revenue``, ``spend`` and ``resources`` tables once (schema: :mod:`simulation.tables`).
+durations and decisions (:mod:`simulation.plan`), run the SimPy model (:mod:`simulation.funnel`) from the start of
+the warm-up (:mod:`simulation.warmup`) to the horizon, then build the ``deals``, ``revenue``, ``spend`` and
+``resources`` tables once (schema: :mod:`simulation.tables`), from the start date on.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
 from simulation.resources import Pool, Row, capacity_schedule
 from simulation.scenario import Scenario
 from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, TIERS, typed_frame
+from simulation.warmup import warmup_prospects
 
 SE, FOUNDER = "solution_engineers", "founder"
 NS_PER_DAY = 86_400 * 10**9
@@ -39,6 +41,7 @@ class Outcome:
     resources: pd.DataFrame
     start_date: pd.Timestamp
     horizon_days: int
+    warmup_days: float = 0.0  # how long the funnel ran before the start date (simulation.warmup)
 
 
 def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
@@ -49,14 +52,18 @@ def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
     new = attributes(scenario, rng.attributes.random((len(times), len(ATTRIBUTES))))._replace(arrived=times)
     stage_u = rng.stages.random((len(times), len(SLOTS)))
     pipeline = open_pipeline(scenario, rng.pipeline)
-    prospects = Prospects(*(np.concatenate([a, b]) for a, b in zip(new, pipeline.prospects, strict=True)))
-    uniforms = np.vstack([stage_u, pipeline.uniforms])
+    warm = warmup_prospects(scenario, rng.warmup)
+    # Deal numbers: new prospects, then the given open pipeline, then the warm-up's prospects (appended, so the
+    # draws of the first two groups do not depend on the warm-up).
+    groups = (new, pipeline.prospects, warm.prospects)
+    prospects = Prospects(*(np.concatenate(columns) for columns in zip(*groups, strict=True)))
+    uniforms = np.vstack([stage_u, pipeline.uniforms, warm.uniforms])
     n = len(prospects.arrived)
     years = int(np.ceil(horizon / post_sale.DAYS_PER_RENEWAL))
     renewal_u = rng.renewals.random((n, max_models(scenario.tiers), years, 2))
 
     plans = timeline(scenario, uniforms)
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=-warm.days)
     rows: list[Row] = []
     engineers = Pool(env, SE, capacity_schedule(plans.starts, [p.pov_slots for p in plans.plans]), rows)
     founder = Pool(env, FOUNDER, [(0.0, 1)], rows)
@@ -66,24 +73,46 @@ def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
     for k, (stage, elapsed) in enumerate(zip(pipeline.stage, pipeline.days_in_stage, strict=True)):
         env.process(model.deal(len(times) + k, stage, elapsed))
     env.process(model.arrivals(times.tolist()))
+    env.process(model.arrivals(warm.prospects.arrived.tolist(), first=len(times) + len(pipeline.ids)))
     env.run(until=horizon)
 
-    ids = [f"D{k + 1:06d}" for k in range(len(times))] + pipeline.ids
-    start = pd.Timestamp(scenario.scenario.start_date)
     closed = np.asarray(ledger.closed, dtype=float)
-    won = np.array([o == "won" for o in ledger.outcome])
+    # The warm-up's deals that closed before the start date are history: not in the tables.
+    history = np.zeros(n, dtype=bool)
+    history[len(times) + len(pipeline.ids):] = closed[len(times) + len(pipeline.ids):] < 0
+    kept = np.flatnonzero(~history)
+    warm_ids = iter(f"P{k + 1 + len(pipeline.ids):05d}" for k in range(n))
+    ids = [f"D{k + 1:06d}" for k in range(len(times))] + pipeline.ids + [
+        "" if history[k] else next(warm_ids) for k in range(len(times) + len(pipeline.ids), n)
+    ]
+    start = pd.Timestamp(scenario.scenario.start_date)
+    won = np.array([o == "won" for o in ledger.outcome]) & ~history
     retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
     events = post_sale.revenue_events(
         won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
     )
+    rows = _from_start(rows)
     return Outcome(
-        deals=_deals_table(start, prospects, ledger, ids, retention),
+        deals=_deals_table(start, prospects, ledger, ids, retention, kept),
         revenue=_revenue_table(start, events, ids),
         spend=spend_ledger.ledger(scenario, plans, _se_busy(rows, int(horizon))),
         resources=_resources_table(start, rows),
         start_date=start,
         horizon_days=scenario.scenario.horizon_days,
+        warmup_days=warm.days,
     )
+
+
+def _from_start(rows: list[Row]) -> list[Row]:
+    """The resource log from the start date: each resource's state then, and every change after."""
+    before: dict[str, Row] = {}
+    after: list[Row] = []
+    for row in rows:
+        if row[0] < 0:
+            before[row[1]] = row
+        else:
+            after.append(row)
+    return [(0.0, *row[1:]) for row in before.values()] + after
 
 
 def _dates(start: pd.Timestamp, days: np.ndarray | list[float]) -> np.ndarray:
@@ -96,9 +125,15 @@ def _dates(start: pd.Timestamp, days: np.ndarray | list[float]) -> np.ndarray:
 
 
 def _deals_table(
-    start: pd.Timestamp, prospects: Prospects, ledger: Ledger, ids: list[str], retention: post_sale.Retention90
+    start: pd.Timestamp,
+    prospects: Prospects,
+    ledger: Ledger,
+    ids: list[str],
+    retention: post_sale.Retention90,
+    kept: np.ndarray,
 ) -> pd.DataFrame:
-    order = np.argsort(prospects.arrived, kind="stable")  # pipeline deals (arrived before the start) first
+    # The deals in ``kept``, by arrival: the pipeline on the start date (arrived before it) first.
+    order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
 
     def ordered(values: list[Any] | np.ndarray) -> list[Any]:
         return [values[k] for k in order]

@@ -4,9 +4,11 @@ Stages, in order (each a generator method returning whether the deal goes on):
 
 1. data-quality check: pass, or fail -> educate (nurture) and maybe return once for a second check, or disqualify;
 2. data-access / privacy review: granted, or refused (lost);
-3. POV: queue for a solution engineer, then model runs on the prospect's data; completes or stalls (lost);
+3. POV: queue for a solution engineer (the prospect gives up after its patience, if the scenario sets one: lost at
+   ``pov_queue``), then model runs on the prospect's data; completes or stalls (lost);
 4. accuracy validation ("results clear?"): pass, or one extension (holding an engineer again) and a re-check;
-5. negotiation: maybe the founder in the final meeting (queue for the founder's calendar); won or lost.
+5. negotiation: maybe the founder in the final meeting (queue for the founder's calendar, with its own patience:
+   a deal that gives up is lost in negotiation); won or lost.
 
 Durations and decisions come precomputed from :mod:`simulation.plan` (read at stage entry from the regime then in
 force); what happens is written into :class:`Ledger`'s plain column lists, turned into tables once at the end.
@@ -77,12 +79,24 @@ class Funnel:
             self.data_quality, self.data_access, self.pov, self.validation, self.negotiation,
         ]
 
-    def arrivals(self, times: list[float]) -> Generator[simpy.Event, Any, None]:
-        """Start one deal process per arrival time (deal numbers 0..n-1 in time order)."""
+    def arrivals(self, times: list[float], first: int = 0) -> Generator[simpy.Event, Any, None]:
+        """Start one deal process per arrival time (deal numbers first, first + 1, ... in time order)."""
         env = self.env
-        for i, t in enumerate(times):
+        for i, t in enumerate(times, start=first):
             yield env.timeout(t - env.now)
             env.process(self.deal(i))
+
+    def _wait(self, pool: Pool, req: Any, patience: float) -> Generator[Any, Any, bool]:
+        """Wait for ``req`` at most ``patience`` days: True when granted, False when the prospect gave up."""
+        if not req.triggered:
+            if patience == math.inf:
+                yield req
+                return True
+            yield req | self.env.timeout(max(patience, 0.0))
+        if req.triggered:  # granted, possibly at the very moment the patience ran out: the deal takes it
+            return True
+        pool.cancel(req)
+        return False
 
     def deal(self, i: int, stage: str = "data_quality", elapsed: float = 0.0) -> Generator[Any, Any, None]:
         """Walk deal ``i`` from ``stage`` (``elapsed`` days already spent in it) to the end of the funnel."""
@@ -135,9 +149,11 @@ class Funnel:
         return True
 
     def pov(self, i: int, elapsed: float) -> Process:
-        """Queue for a solution engineer, then run the POV holding them."""
+        """Queue for a solution engineer (giving up after the prospect's patience), then run the POV holding them."""
         req = self.engineers.request()
-        yield req
+        patience = self.plans.at(self.env.now).pov_patience[i] - elapsed
+        if not (yield from self._wait(self.engineers, req, patience)):
+            return self._close(i, "lost", "pov_queue")
         self.ledger.pov_started[i] = self.env.now
         return (yield from self._run_pov(i, req, 0.0))
 
@@ -194,7 +210,8 @@ class Funnel:
         if needed:
             ledger.founder_requested[i] = env.now
             req = self.founder.request()
-            yield req
+            if not (yield from self._wait(self.founder, req, p.founder_patience[i])):
+                return self._close(i, "lost", "negotiation")
             ledger.founder_met[i] = env.now
             yield env.timeout(self.plans.at(env.now).founder_meeting_days)
             self.founder.release(req)

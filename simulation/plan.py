@@ -8,11 +8,13 @@ force at t, which is how a fix from day 90 shows up only in the deals that reach
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.distributions import Distribution
 from simulation.randomness import SLOT
 from simulation.scenario import Scenario, regimes
 
@@ -45,6 +47,8 @@ class StagePlan:
     founder_needed: list[bool]
     win_with_founder: list[bool]
     win_without_founder: list[bool]
+    pov_patience: list[float]  # days a prospect waits for an engineer (inf: for ever)
+    founder_patience: list[float]  # days a deal waits for the founder's final meeting (inf: for ever)
     founder_meeting_days: float
     pov_slots: int  # solution engineers x POVs each runs at once: the capacity deals queue for
 
@@ -57,6 +61,9 @@ def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
 
     def below(name: str, probability: float) -> list[bool]:
         return (col(name) < probability).tolist()
+
+    def patience(distribution: Distribution | None, name: str) -> list[float]:
+        return [math.inf] * len(u) if distribution is None else distribution.ppf(col(name)).tolist()
 
     dq, pov, val, nego = p.data_quality, p.pov, p.validation, p.negotiation
     educate = dq.on_fail == "educate"
@@ -87,6 +94,8 @@ def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
         founder_needed=below("founder_needed", nego.founder_required_probability),
         win_with_founder=below("win", nego.win_probability),
         win_without_founder=below("win", without),
+        pov_patience=patience(pov.patience_days, "pov_patience"),
+        founder_patience=patience(nego.founder_patience_days, "founder_patience"),
         founder_meeting_days=DAYS_PER_WEEK / nego.founder_meetings_per_week,
         pov_slots=pov.solution_engineers * pov.povs_per_engineer,
     )
@@ -112,9 +121,10 @@ class Timeline:
 
 
 def timeline(scenario: Scenario, uniforms: np.ndarray) -> Timeline:
+    """The regimes' plans; the base regime also covers the warm-up before the start date (its start is -inf)."""
     pairs = regimes(scenario)
     return Timeline(
-        starts=[start for start, _ in pairs],
+        starts=[-math.inf, *(start for start, _ in pairs[1:])],
         plans=[stage_plan(params, uniforms) for _, params in pairs],
         parameters=[params for _, params in pairs],
     )

@@ -6,7 +6,10 @@ Inside a replication each purpose has its own stream, drawn in batches before th
 * ``attributes``: each prospect's tier, channel, size and number of models;
 * ``stages``: one row of uniforms per prospect, one column per stage decision or duration (see ``SLOTS``);
 * ``pipeline``: attributes and stage uniforms of the deals open at the start;
-* ``renewals``: post-sale renewal outcomes per customer, model and year.
+* ``renewals``: post-sale renewal outcomes per customer, model and year;
+* ``warmup``: arrival times, attributes and stage uniforms of the prospects who arrive during the warm-up before
+  the start date (:mod:`simulation.warmup`), apart from the others so that the prospects after the start date are
+  the same with and without a warm-up.
 
 Stage durations and decisions are made by inverse CDF from these uniforms, so two scenarios run with the same seed
 see the same prospects (arrival time, tier, channel, size), and a fix changes only what it touches: the same
@@ -30,6 +33,7 @@ SLOTS: Final = (
     "val_days", "val_pass", "val_extend", "ext_days", "val2_days", "val2_pass",
     "nego_days", "founder_needed", "win",
     "retention_90d", "contraction_90d",
+    "pov_patience", "founder_patience",
 )
 SLOT: Final = {name: k for k, name in enumerate(SLOTS)}
 ATTRIBUTES: Final = ("tier", "channel", "acv", "models")
@@ -41,6 +45,7 @@ class Streams(NamedTuple):
     stages: np.random.Generator
     pipeline: np.random.Generator
     renewals: np.random.Generator
+    warmup: np.random.Generator  # appended: spawn children are by index, so the five above keep their seeds
 
 
 def seed_sequence(seed: Seed) -> np.random.SeedSequence:

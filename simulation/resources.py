@@ -48,6 +48,11 @@ class Pool:
             self.log()
         return req
 
+    def cancel(self, req: Any) -> None:
+        """Withdraw a request still waiting (the prospect gave up); logs the shorter queue."""
+        req.cancel()
+        self.log()
+
     def _granted(self, _event: simpy.Event) -> None:
         self.log()
 

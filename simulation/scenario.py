@@ -41,6 +41,14 @@ class Meta(Section):
     start_date: dt.date
     horizon_days: int = Field(gt=0, le=36500)
     currency: Literal["USD"] = "USD"
+    warmup_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=36500,
+        description="Days the base parameters run before the start date so the run opens on a settled pipeline "
+        "(absent: 1.5 x the longest path through the funnel, see simulation.warmup; 0: start empty). Ignored when "
+        "[pipeline] gives the open deals.",
+    )
 
 
 class TierShares(Section):
@@ -103,6 +111,11 @@ class Pov(Section):
     data_access_probability: Probability = 1.0
     duration_days: Distribution
     completion_probability: Probability
+    patience_days: Distribution | None = Field(
+        default=None,
+        description="How long a prospect waits for a solution engineer before giving up (lost at pov_queue); "
+        "drawn per prospect. None: prospects wait for ever.",
+    )
 
 
 class Validation(Section):
@@ -118,6 +131,11 @@ class Negotiation(Section):
     win_probability_without_founder: Probability | None = None
     founder_required_probability: Probability
     founder_meetings_per_week: float = Field(gt=0, le=100, allow_inf_nan=False)
+    founder_patience_days: Distribution | None = Field(
+        default=None,
+        description="How long a deal waits for the founder's final meeting before the prospect walks away (lost "
+        "in negotiation, founder_requested set and founder_met empty). None: deals wait for ever.",
+    )
 
 
 class Retention(Section):

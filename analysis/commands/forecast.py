@@ -24,6 +24,7 @@ from analysis.montecarlo import compare as comparison
 from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
 from analysis.style import png_bytes
 from simulation.backends import BACKENDS, Backend, make_backend
+from simulation.capacity import GROWTH_LIMIT
 from simulation.errors import InputError
 from simulation.loader import load_fix, load_scenario
 from simulation.outputs import atomic_path, write_csv
@@ -115,6 +116,8 @@ def forecast_command(args: argparse.Namespace) -> int:
         result = _replicate(scenario, args, backend, args.out, keep_deals=min(args.keep_deals, args.reps))
     summary = write_forecast(scenario, result, args.out, precision=args.precision)
     print(console_summary(scenario, summary, result.count, args.seed))
+    for line in queue_warnings(summary):
+        print(line, file=sys.stderr)
     print(f"written to {args.out}/: replications.csv, summary.csv, timeseries.csv, fan_chart.png, "
           "kpi_histograms.png")
     return 0
@@ -159,6 +162,21 @@ def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: 
         lines.append(f"  {m.label[:38]:<38} {f(row.p10, m.unit):>10} {f(row.p50, m.unit):>10} "
                      f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + spread:>22} {target:>16}")
     return "\n".join(lines)
+
+
+def queue_warnings(summary: pd.DataFrame) -> list[str]:
+    """A warning when the engineer queue does not settle: it still grows over the second half of the horizon, by
+    more than :data:`simulation.capacity.GROWTH_LIMIT` deals a month and significantly (95 % CI above 0)."""
+    rows = summary.set_index("metric")
+    if "se_queue_growth" not in rows.index:
+        return []
+    growth = rows.loc["se_queue_growth"]
+    if not (growth["mean"] > GROWTH_LIMIT and growth["ci_low"] > 0):
+        return []
+    end = rows.loc["se_queue_end", "mean"] if "se_queue_end" in rows.index else float("nan")
+    return [f"warning: the solution-engineer queue does not settle: it still grows by {growth['mean']:.1f} deals a "
+            f"month at the end (95 % CI {growth['ci_low']:.1f} to {growth['ci_high']:.1f}) and holds {end:.0f} "
+            "deals over the last 30 days; the engineers cannot keep up (see funnelsim validate)"]
 
 
 # --- compare -------------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ grr_model, grr_account,     >= 80 %; 70-80 % yellow; below 70 % red    B: "above
 partner_grr                 (below 60 %: fix the product first)        "below 60%" fix the product
 nnarr_pace                  >= 100 % of the pro-rated target;          A: "NNARR to date vs. target (with a
                             >= 80 % yellow; below red                  red/yellow/green status)"
+se_queue_growth             the engineer queue grows by at most 0.5    ours: a queue that keeps growing means
+                            deals a month over the recent half         the engineers are the constraint
 ==========================  =========================================  ========================================
 
 An undefined C2RE (NaN: no net new ARR in the period) is red, unless nothing was spent either, or NNARR itself is
@@ -42,6 +44,7 @@ GRR_PMF_PROBLEM: Final = 0.7  # article B: "below 70%, you have a product-market
 GRR_FIX_PRODUCT: Final = 0.6  # article B: "below 60%, fix the product before hiring any CRO"
 PACE_GREEN: Final = 1.0
 PACE_YELLOW: Final = 0.8
+QUEUE_GROWTH_MAX: Final = 0.5  # deals a month: a queue still growing faster has not settled (our threshold)
 
 
 class TargetsLike(Protocol):
@@ -204,6 +207,25 @@ def check_nnarr_pace(pace: float, green_at: float = PACE_GREEN, yellow_at: float
     return Check(metric, pace, "red", advice, threshold)
 
 
+def check_queue_growth(growth_per_month: float, limit: float = QUEUE_GROWTH_MAX) -> Check:
+    """The solution-engineer queue's growth (deals a month, least squares over the second half of the data): a
+    queue that keeps growing has not settled, and every week it grows the cycle lengthens.
+
+    >>> [check_queue_growth(v).status for v in (0.1, 0.4, 1.2, float("nan"))]
+    ['green', 'yellow', 'red', 'n/a']
+    """
+    metric, threshold = "se_queue_growth", f"<= {limit:g} deals a month"
+    if _missing(growth_per_month):
+        return Check(metric, math.nan, "n/a", "No resources table: queue unknown.", threshold)
+    if growth_per_month > limit:
+        advice = ("The engineer queue does not settle: POV demand exceeds the engineers' capacity. Add an engineer, "
+                  "shorten POVs, or qualify harder before the POV.")
+        return Check(metric, growth_per_month, "red", advice, threshold)
+    if growth_per_month > limit / 2:
+        return Check(metric, growth_per_month, "yellow", "The engineer queue is creeping up; watch it.", threshold)
+    return Check(metric, growth_per_month, "green", "The engineer queue is steady.", threshold)
+
+
 Checker = Callable[[float], Check]
 
 
@@ -220,6 +242,7 @@ def checkers(targets: TargetsLike | None = None) -> dict[str, Checker]:
         "grr_model": lambda v: check_grr(v, t.grr_min, metric="grr_model"),
         "grr_account": lambda v: check_grr(v, t.grr_min, metric="grr_account"),
         "partner_grr": lambda v: check_grr(v, t.grr_min, metric="partner_grr"),
+        "se_queue_growth": check_queue_growth,
     }
 
 

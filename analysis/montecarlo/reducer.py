@@ -17,7 +17,11 @@
   whole horizon;
 * ``cycle_days_12m``: mean sales cycle of the deals won in the first 12 months; ``sccr_<quarter>`` for every
   complete quarter after the first (SCCR of that quarter against the previous one);
-* ``se_utilisation``: time-weighted share of POV slots busy over the horizon.
+* ``se_utilisation``: time-weighted share of POV slots busy over the horizon;
+* ``se_queue_end`` and ``se_queue_growth``: the engineer queue (deals) over the last 30 days of the horizon, and
+  its growth in deals a month over the second half (:func:`simulation.capacity.queue_trend`: a queue that does
+  not settle shows here); ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
+  horizon and gave up waiting (the scenario's patience).
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.kpi import comp, cycle, evaluation, nnarr, retention, utilisation
+from simulation.capacity import queue_trend
 from simulation.engine import Outcome
 from simulation.replications import Reduction
 from simulation.scenario import Scenario
@@ -76,6 +81,9 @@ METRICS: Final = {
         Metric("founder_free_rate", "Deals won without the founder", "share", 1),
         Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1, "Sales cycle (won)"),
         Metric("se_utilisation", "Solution-engineer utilisation", "share", 0, "SE utilisation"),
+        Metric("se_queue_end", "Engineer queue, last 30 days", "count", -1, "SE queue at the end"),
+        Metric("se_queue_growth", "Engineer queue growth, deals a month", "count", -1, "SE queue growth"),
+        Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
@@ -164,12 +172,25 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     year = deals[deals["closed"] < window(start, MONTHS_12)[1]]
     cycles = cycle.cycle_days(year)
     row["cycle_days_12m"] = float(cycles.mean()) if len(cycles) else float("nan")
+    trend = queue_trend(outcome.resources, SE, start, float(outcome.horizon_days))
+    row["se_queue_end"] = trend.queue_end
+    row["se_queue_growth"] = trend.growth_per_month
+    row["pov_queue_abandon_rate"] = abandon_rate(deals, start)
     quarters = complete_quarters(start, end)
     if len(quarters) > 1:
         sccr = cycle.sccr(deals, first=quarters[0].start_time, last=quarters[-1].start_time)
         for quarter in quarters[1:]:
             row[f"sccr_{quarter}"] = float(sccr.get(quarter, np.nan))
     return row
+
+
+def abandon_rate(deals: pd.DataFrame, start: pd.Timestamp) -> float:
+    """Of the deals that joined the engineer queue on or after ``start``, the share that gave up waiting."""
+    joined = deals["data_access_granted"] >= start
+    if not joined.any():
+        return float("nan")
+    gave_up = deals.loc[joined, "lost_stage"].eq("pov_queue").fillna(False).astype(bool)
+    return float(gave_up.mean())
 
 
 def _se_monthly(outcome: Outcome) -> pd.DataFrame:

@@ -55,6 +55,7 @@ CHECK_FIXES: Final[dict[str, tuple[tuple[str, Effect], ...]]] = {
     "evaluation_completion_rate": (("pov", "loss"),),
     "pov_to_pipeline": (("pov", "loss"), ("validation", "loss"), ("pov", "time")),
     "qte_velocity_days": (("pov_queue", "time"), ("pov", "time"), ("data_access", "time"), ("negotiation", "time")),
+    "se_queue_growth": (("pov_queue", "time"), ("pov", "time")),
     "grr_model": (("retention", "retention"),),
     "grr_account": (("retention", "retention"),),
     "partner_grr": (("retention", "retention"),),
@@ -254,7 +255,7 @@ def build(tables: Tables, week: str) -> Dashboard:
     window = (as_of - pd.Timedelta(days=WINDOW_DAYS), as_of)
     found = tuple(bottleneck.findings(deals, window, tables.library, limit=3))
     values = health_page.health_values(
-        deals, as_of, spend=known.spend, revenue=known.revenue, nnarr_pace=pace.pace
+        deals, as_of, spend=known.spend, revenue=known.revenue, resources=known.resources, nnarr_pace=pace.pace
     )
     health = health_page.checks(values, tables.targets, health_page.current_arr(known.revenue, as_of))
     return Dashboard(

@@ -25,9 +25,11 @@ from analysis.kpi import kpis, retention
 from analysis.kpi.health import Check, health_checks
 from analysis.kpi.periods import TimeLike, timestamp
 from analysis.report import page
+from simulation.capacity import queue_trend
 from simulation.scenario import Targets
 
 PIPELINE_DAYS: Final = 90
+SE: Final = "solution_engineers"
 GRR_DAYS: Final = 365
 THREE_KPI_CEILING: Final = 3_000_000.0  # article A: "works for AI startups up to about $3M ARR"
 ORDER: Final = {"red": 0, "yellow": 1, "green": 2, "n/a": 3}
@@ -43,6 +45,7 @@ LABELS: Final[dict[str, str]] = {
     "grr_account": "GRR, account level, last 12 months",
     "partner_grr": "Partner GRR, model level, last 12 months",
     "scale": "ARR vs the three-KPI model's range",
+    "se_queue_growth": f"Engineer queue growth, last {2 * PIPELINE_DAYS} days",
 }
 
 
@@ -73,11 +76,13 @@ def health_values(
     *,
     spend: pd.DataFrame | None = None,
     revenue: pd.DataFrame | None = None,
+    resources: pd.DataFrame | None = None,
     nnarr_pace: float = float("nan"),
 ) -> dict[str, float]:
     """The values the checks rate, each over its window (see the module docstring); tables as known at
     ``as_of``."""
     end = timestamp(as_of)
+    values_from_queue = {} if resources is None else {"se_queue_growth": queue_growth(resources, end)}
     window = (end - pd.Timedelta(days=PIPELINE_DAYS), end)
     values = kpis.kpi_summary(deals, window, spend=spend, revenue=revenue, as_of=end)
     values.pop("nnarr_pace", None)
@@ -89,7 +94,21 @@ def health_values(
         values["grr_account"] = retention.retention(revenue, year, "account").grr
         if "channel" in deals.columns and "partner_grr" in values:
             values["partner_grr"] = retention.partner_retention(revenue, deals, year).grr
+    values.update(values_from_queue)
     return values
+
+
+def queue_growth(resources: pd.DataFrame, end: pd.Timestamp) -> float:
+    """Growth of the engineer queue (deals a month) over the second half of the last 180 days before ``end``
+    (:func:`simulation.capacity.queue_trend`); NaN without engineers in the table or with under 90 days of it."""
+    log = resources[resources["resource"] == SE]
+    if log.empty:
+        return float("nan")
+    start = max(log["time"].min(), end - pd.Timedelta(days=2 * PIPELINE_DAYS))
+    days = (end - start) / pd.Timedelta(days=1)
+    if days < PIPELINE_DAYS:
+        return float("nan")
+    return queue_trend(resources, SE, start, days).growth_per_month
 
 
 def current_arr(revenue: pd.DataFrame | None, as_of: TimeLike) -> float:
@@ -121,6 +140,8 @@ def format_value(metric: str, value: float) -> str:
         return "n/a"
     if metric == "scale":
         return style.money(value)
+    if metric == "se_queue_growth":
+        return f"{value:+.1f} deals a month"
     kind = kpis.METRICS.get(metric, ("", "ratio"))[1]
     if kind == "pct":
         return f"{value * 100:.0f} %"

@@ -21,6 +21,7 @@ extends = "{BASE}"
 name = "backtest truth"
 start_date = 2027-01-04
 horizon_days = 364
+warmup_days = 0  # the export starts with the company (a warm-up's stragglers would stretch the window)
 [arrivals]
 rate_per_week = 25.0
 [data_quality]

@@ -32,6 +32,7 @@ ONE_STRETCH = """
 name = "round trip: created and closed dates only"
 start_date = 2027-01-04
 horizon_days = 365
+warmup_days = 0  # the export starts with the company (a warm-up's stragglers would stretch the window)
 [arrivals]
 rate_per_week = 40.0
 [data_quality]
@@ -59,6 +60,7 @@ STAGED = """
 name = "round trip: a date per stage"
 start_date = 2027-01-04
 horizon_days = 540
+warmup_days = 0  # the export starts with the company (a warm-up's stragglers would stretch the window)
 [arrivals]
 rate_per_week = 30.0
 growth_per_year = 0.0

@@ -29,7 +29,8 @@ def test_default_swings_build_valid_scenarios_around_the_base() -> None:
     assert list(swings) == ["pov_length", "pov_completion", "solution_engineers", "win_rate", "data_access_delay",
                             "founder_time"]
     se = swings["solution_engineers"].scenarios(base)
-    assert (se["low"].pov.solution_engineers, se["high"].pov.solution_engineers) == (1, 3)
+    engineers = base.pov.solution_engineers
+    assert (se["low"].pov.solution_engineers, se["high"].pov.solution_engineers) == (engineers - 1, engineers + 1)
     completion = swings["pov_completion"].scenarios(base)
     assert completion["low"].pov.completion_probability == pytest.approx(0.45)
     assert completion["high"].pov.completion_probability == pytest.approx(0.75)

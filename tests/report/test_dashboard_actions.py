@@ -50,9 +50,12 @@ def test_every_grouped_metric_has_a_check() -> None:
 
 @pytest.fixture(scope="module")
 def run_42(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The baseline with marketing spend ten times over, so C2RE fails over 90 and 30 days alike."""
     folder = tmp_path_factory.mktemp("run42")
-    assert main(["run", str(SCENARIO), "--seed", "42", "--out", str(folder)]) == 0
-    return folder
+    costly = folder / "costly.toml"
+    costly.write_text(f'extends = "{SCENARIO}"\n[spend]\nmarketing_per_month = 300000\n', encoding="utf-8")
+    assert main(["run", str(costly), "--seed", "42", "--out", str(folder / "run")]) == 0
+    return folder / "run"
 
 
 def test_seed_42_week_40_actions_are_three_problems(run_42: Path) -> None:

@@ -50,8 +50,9 @@ def test_an_extra_engineer_costs_from_its_start_day(ai_startup: Scenario) -> Non
     fixed = load_scenario(SCENARIOS / "ai_startup.toml", [SCENARIOS / "fixes" / "extra_solution_engineer.toml"])
     cost = monthly(simulate(fixed, 1), "solution_engineers")
     per = ai_startup.spend.solution_engineer_cost_per_month
-    assert cost.iloc[1] == pytest.approx(2 * per)  # February: before day 60
-    assert cost.iloc[3] == pytest.approx(3 * per)  # April: after
+    engineers = ai_startup.pov.solution_engineers
+    assert cost.iloc[1] == pytest.approx(engineers * per)  # February: before day 60
+    assert cost.iloc[3] == pytest.approx((engineers + 1) * per)  # April: after
 
 
 def test_revenue_events_reconcile_with_the_deals(ai_startup: Scenario) -> None:
@@ -98,10 +99,14 @@ def test_retention_probabilities_are_honoured(ai_startup: Scenario) -> None:
 
 
 def test_open_pipeline_runs_through_the_remaining_stages(ai_startup: Scenario) -> None:
-    out = simulate(ai_startup, 2)
+    given = variant(ai_startup, pipeline={"open": (
+        {"stage": "pov", "count": 3, "age_days": 50, "days_in_stage": 20},
+        {"stage": "negotiation", "count": 2, "age_days": 110, "days_in_stage": 10},
+    )})
+    out = simulate(given, 2)
     d = out.deals
     open_at_start = d[d["id"].str.startswith("P")]
-    entries = ai_startup.pipeline.open
+    entries = given.pipeline.open
     assert len(open_at_start) == sum(e.count for e in entries)
     assert (open_at_start["arrived"] < out.start_date).all()
     in_negotiation = open_at_start[open_at_start["negotiation_started"] < out.start_date]

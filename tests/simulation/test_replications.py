@@ -140,7 +140,8 @@ def test_resume_refuses_a_different_run(short: Scenario, tmp_path: Path) -> None
         run_replications(short, SEED + 1, 3, outcome_counts, store=tmp_path, resume=True)
     with pytest.raises(ResumeError, match="number of replications"):
         run_replications(short, SEED, 4, outcome_counts, store=tmp_path, resume=True)
-    other = short.model_copy(update={"pov": short.pov.model_copy(update={"solution_engineers": 3})})
+    more = short.pov.solution_engineers + 1
+    other = short.model_copy(update={"pov": short.pov.model_copy(update={"solution_engineers": more})})
     assert scenario_hash(other) != scenario_hash(short)
     with pytest.raises(ResumeError, match="scenario"):
         run_replications(other, SEED, 3, outcome_counts, store=tmp_path, resume=True)

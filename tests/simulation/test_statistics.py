@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from simulation import simulate
-from simulation.queueing import erlang_c_wait
+from simulation.queueing import erlang_a, erlang_c_wait
 from simulation.scenario import Scenario
 from tests.conftest import variant
 
@@ -125,6 +125,36 @@ def test_pov_queue_matches_erlang_c(tiny: Scenario) -> None:
     assert abs(waits.mean() - expected) <= Z * se, (waits.mean(), expected, se)
 
 
+def test_abandonment_matches_erlang_a(tiny: Scenario) -> None:
+    """M/M/c+M: Poisson arrivals straight into exponential POVs on c engineers, exponential patience. The share
+    who give up and the mean wait of those served match the birth-death solution (Erlang A)."""
+    rate, mean, servers, patience = 0.3, 10.0, 2, 20.0  # offered 3 POVs on 2 engineers: a third give up
+    scenario = variant(
+        mmc(tiny, rate, mean, servers, horizon=3000),
+        scenario={"warmup_days": 200},  # start in steady state; arrivals of the last 150 days are censored
+        pov={"patience_days": {"dist": "exponential", "mean": patience}},
+    )
+    shares, waits = [], []
+    for seed in np.random.SeedSequence(4242).spawn(20):
+        out = simulate(scenario, seed)
+        d = out.deals
+        d = d[(d["arrived"] >= out.start_date) & (d["arrived"] < d["arrived"].max() - pd.Timedelta(days=150))]
+        assert d["data_access_granted"].notna().all()  # every arrival joins the engineer queue at once
+        shares.append(float(d["lost_stage"].eq("pov_queue").fillna(False).astype(bool).mean()))
+        served = d[d["pov_started"].notna()]
+        waits.append(float(days(served["pov_started"], served["data_access_granted"]).mean()))
+    theory = erlang_a(rate, mean, servers, patience)  # abandon 0.385, wait of the served 7.96 days
+    for sample, expected in ((np.array(shares), theory.abandon_share), (np.array(waits), theory.mean_wait_served)):
+        se = sample.std(ddof=1) / math.sqrt(len(sample))  # independent replications
+        assert abs(sample.mean() - expected) <= Z * se, (sample.mean(), expected, se)
+
+
+def test_without_patience_nobody_leaves_the_queue(tiny: Scenario) -> None:
+    out = simulate(mmc(tiny, 0.3, 10.0, 2, horizon=600), seed=3)  # overloaded, and nobody gives up
+    assert not (out.deals["lost_stage"] == "pov_queue").any()
+    assert out.deals["pov_started"].isna().sum() > 20  # the queue just grows
+
+
 def time_average(resources: pd.DataFrame, name: str, column: str, end: pd.Timestamp) -> tuple[float, float]:
     """(area under the step function in unit-days, length of the window in days)."""
     r = resources[resources["resource"] == name]
@@ -133,18 +163,27 @@ def time_average(resources: pd.DataFrame, name: str, column: str, end: pd.Timest
     return float((r[column].to_numpy() * width).sum()), float(width.sum())
 
 
+def waited(d: pd.DataFrame, entered: str, left: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Days each deal spent in a queue within [start, end]: from ``entered`` (or the start date, for deals already
+    waiting then) to ``left``, or to its close when it gave up waiting, or to the end."""
+    exit_ = d[left].fillna(d["closed"]).fillna(end)
+    inside = d[entered].notna() & (exit_ > start)
+    return days(exit_[inside], d.loc[inside, entered].clip(lower=start))
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_littles_law_holds_on_every_queue(ai_startup: Scenario, tiny: Scenario, seed: int) -> None:
-    """Area under the queue-length curve = total time spent waiting (L = lambda W on the sample path)."""
+    """Area under the queue-length curve = total time spent waiting (L = lambda W on the sample path), from the
+    start date (the warm-up's queue included) and with prospects giving up."""
     out = simulate(ai_startup, seed)
-    d, end = out.deals, out.start_date + pd.Timedelta(days=out.horizon_days)
+    d, start, end = out.deals, out.start_date, out.start_date + pd.Timedelta(days=out.horizon_days)
+    assert (d["arrived"] < start).any() and d["lost_stage"].eq("pov_queue").any()
     area, _ = time_average(out.resources, "founder", "queue", end)
-    waits = days(d["founder_met"].fillna(end), d["founder_requested"]).dropna()
-    assert area == pytest.approx(waits.sum(), rel=1e-9, abs=1e-6)
+    assert area == pytest.approx(waited(d, "founder_requested", "founder_met", start, end).sum(), rel=1e-9, abs=1e-6)
     # Engineers: deals queue once for the POV and again for an extension.
     area, _ = time_average(out.resources, "solution_engineers", "queue", end)
-    pov_waits = days(d["pov_started"].fillna(end), d["data_access_granted"]).dropna()
-    extension_waits = days(d["extension_started"].fillna(end), d["extension_requested"]).dropna()
+    pov_waits = waited(d, "data_access_granted", "pov_started", start, end)
+    extension_waits = waited(d, "extension_requested", "extension_started", start, end)
     assert len(extension_waits) > 0
     assert area == pytest.approx(pov_waits.sum() + extension_waits.sum(), rel=1e-9, abs=1e-6)
     # Engineers, in a configuration where each deal holds one at most once (no extension): queue and service.

@@ -1,0 +1,143 @@
+"""Offered load against capacity, per limited resource: is the scenario overloaded before it runs?
+
+The offered load of a resource is the work its customers bring per day times how long each holds it (in units
+held at once, Little's law): for the solution engineers, POVs reaching the queue per day × the mean POV slot-days
+each needs (a completed POV holds a slot for its whole length, a stalled one for the share it ran, an extension for
+its length again); for the founder, final meetings per day × the days one occupies the calendar. Utilisation is
+offered load / capacity: at or above 1 the queue grows without bound unless prospects give up (patience), and
+above about 0.9 waits are long and erratic. ``funnelsim validate`` prints it per resource and parameter regime.
+
+After a run, :func:`queue_trend` says whether each queue settled: its 30-day time averages over the second half of
+the horizon should not keep growing (``funnelsim run`` and ``forecast`` print it; reports flag it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from simulation.arrivals import DAYS_PER_WEEK, cumulative_intensity
+from simulation.plan import STALL_EARLIEST
+from simulation.scenario import Scenario, regimes
+
+DAYS_PER_YEAR: Final = 365.0
+STALLED_SHARE: Final = STALL_EARLIEST + (1 - STALL_EARLIEST) / 2  # mean share of its length a stalled POV runs
+
+
+@dataclass(frozen=True)
+class Load:
+    """One resource under one parameter regime: work offered per day, units it occupies, units available."""
+
+    resource: str
+    from_day: float
+    arrivals_per_day: float  # customers reaching the resource's queue
+    days_held: float  # mean units x days one customer holds
+    capacity: int
+
+    @property
+    def offered(self) -> float:
+        return self.arrivals_per_day * self.days_held
+
+    @property
+    def utilisation(self) -> float:
+        return self.offered / self.capacity
+
+    def line(self, unit: str) -> str:
+        return (f"{self.resource.replace('_', ' ')}: offered load {self.offered:.1f} of {self.capacity} {unit} "
+                f"(utilisation {self.utilisation:.2f})")
+
+
+def pov_arrivals_per_day(s: Scenario, rate_per_day: float) -> float:
+    """POVs reaching the engineer queue per day: prospects x data quality (a nurtured second try) x data access."""
+    dq = s.data_quality
+    second_try = (1 - dq.pass_probability) * (dq.return_probability if dq.on_fail == "educate" else 0.0)
+    qualified = dq.pass_probability + second_try * dq.pass_probability
+    return rate_per_day * qualified * s.pov.data_access_probability
+
+
+def loads(s: Scenario, rate_per_week: float | None = None) -> list[Load]:
+    """Engineer and founder load under the base and every fix regime (at ``rate_per_week``, default the base)."""
+    rate = (s.arrivals.rate_per_week if rate_per_week is None else rate_per_week) / DAYS_PER_WEEK
+    out = []
+    for day, p in regimes(s):
+        pov, val, nego = p.pov, p.validation, p.negotiation
+        povs = pov_arrivals_per_day(p, rate)
+        done = pov.completion_probability
+        extension = done * (1 - val.pass_probability) * val.extension_probability * val.extension_days.mean
+        slot_days = done * pov.duration_days.mean + (1 - done) * pov.duration_days.mean * STALLED_SHARE + extension
+        out.append(Load("solution_engineers", day, povs, slot_days, pov.solution_engineers * pov.povs_per_engineer))
+        passed = val.pass_probability + (1 - val.pass_probability) * val.extension_probability * val.pass_probability
+        meetings = povs * done * passed * nego.founder_required_probability
+        out.append(Load("founder", day, meetings, DAYS_PER_WEEK / nego.founder_meetings_per_week, 1))
+    return out
+
+
+def rate_at_end(s: Scenario) -> float:
+    """Arrivals per week on the horizon's last day (the base rate grown by ``growth_per_year``)."""
+    a = s.arrivals
+    per_day = float(cumulative_intensity(a.rate_per_week, a.growth_per_year, s.scenario.horizon_days + 1.0)
+                    - cumulative_intensity(a.rate_per_week, a.growth_per_year, float(s.scenario.horizon_days)))
+    return per_day
+
+
+def report(s: Scenario) -> list[str]:
+    """One line per resource and regime, as ``validate`` prints them (and the end of a growing horizon)."""
+    units = {"solution_engineers": "POV slots", "founder": "founder calendar"}
+    lines = []
+    for load in loads(s):
+        when = "base" if load.from_day == 0 else f"from day {load.from_day:g}"
+        warning = "  OVERLOADED: the queue cannot settle without patience" if load.utilisation >= 1 else (
+            "  (above 0.9: long, erratic waits)" if load.utilisation > 0.9 else "")
+        lines.append(f"{load.line(units[load.resource])} [{when}]{warning}")
+    if s.arrivals.growth_per_year:
+        for load in loads(s, rate_at_end(s))[-2:]:
+            lines.append(f"{load.line(units[load.resource])} [at the horizon's end, arrivals grown]")
+    return lines
+
+
+WINDOW_DAYS: Final = 30.0
+GROWTH_LIMIT: Final = 0.5  # deals a month: a queue growing faster over the second half has not settled
+MARGIN: Final = 2.0  # ... and ends more than two deals above its first-half level
+
+
+class QueueTrend(NamedTuple):
+    """After a run: is a resource's queue steady, or still growing at the end?"""
+
+    resource: str
+    queue_first_half: float  # time-average queue length (deals) over the first half of the horizon
+    queue_end: float  # ... over the last 30 days
+    growth_per_month: float  # least-squares slope of the 30-day averages over the second half
+    settled: bool
+
+    def line(self) -> str:
+        verdict = "settled" if self.settled else "NOT SETTLED: still growing at the end"
+        return (f"{self.resource.replace('_', ' ')} queue: {self.queue_end:.1f} deals at the end (first half "
+                f"{self.queue_first_half:.1f}), trend {self.growth_per_month:+.2f} a month: {verdict}")
+
+
+def queue_averages(resources: pd.DataFrame, resource: str, start: pd.Timestamp, days: float) -> np.ndarray:
+    """Time-average queue length in consecutive 30-day windows from ``start`` (the last one may be shorter)."""
+    log = resources[resources["resource"] == resource]
+    t = ((log["time"] - start).dt.total_seconds() / 86400).to_numpy(dtype=float)
+    q = log["queue"].to_numpy(dtype=float)
+    keep = t <= days
+    edges = np.append(t[keep], days)
+    area = np.concatenate([[0.0], np.cumsum(q[keep] * np.diff(edges))])
+    cuts = np.append(np.arange(0.0, days, WINDOW_DAYS), days)
+    at = np.interp(cuts, edges, area, left=0.0)
+    return np.diff(at) / np.diff(cuts)
+
+
+def queue_trend(resources: pd.DataFrame, resource: str, start: pd.Timestamp, days: float) -> QueueTrend:
+    """The queue's level in the first half and at the end, and its growth over the second half."""
+    windows = queue_averages(resources, resource, start, days)
+    half = len(windows) // 2
+    second = windows[half:]
+    growth = float(np.polyfit(np.arange(len(second)), second, 1)[0]) if len(second) >= 3 else 0.0
+    first = float(windows[:half].mean()) if half else float(windows[0])
+    end = float(windows[-1])
+    settled = not (growth > GROWTH_LIMIT and end > first + MARGIN)
+    return QueueTrend(resource, first, end, growth, settled)
