@@ -44,6 +44,11 @@ class _Dist(BaseModel):
     def scaled(self, factor: float) -> Self:
         """The distribution of ``factor`` times the variable (``factor`` > 0): location and scale parameters (bounds,
         mean and SD, values) multiplied by it, so the shape stays and the mean and SD scale by ``factor``."""
+        return type(self).model_validate(self.scaled_fields(factor))
+
+    def scaled_fields(self, factor: float) -> dict[str, object]:
+        """:meth:`scaled` in the scenario file's form, not yet validated (an extreme factor may overflow: the loader
+        reports that against the file and key that asked for it)."""
         if not (math.isfinite(factor) and factor > 0):
             raise ValueError(f"a scale factor must be a finite number greater than 0, got {factor}")
         fields = self.model_dump(by_alias=True)
@@ -52,7 +57,7 @@ class _Dist(BaseModel):
                 value = fields[key]
                 fields[key] = tuple(_times(v, factor) for v in value) if isinstance(value, tuple) else (
                     _times(value, factor))
-        return type(self).model_validate(fields)
+        return fields
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """``size`` independent draws from ``rng`` (by inversion, like everything in the engine)."""

@@ -178,7 +178,7 @@ def _apply(key: str, kind: Kind | None, before: Any, operation: dict[str, float]
         raise RelativeError(key, f"{text} needs a value to start from, and the scenario sets none; give an absolute "
                             "value")
     if kind == "distribution":
-        return before.scaled(operand).model_dump(by_alias=True), ""
+        return before.scaled_fields(operand), ""  # validated when the patch is applied
     raw = before + operand if name == "add" else before * operand
     sign = "+" if name == "add" else "x"
     if kind == "int":
@@ -232,6 +232,8 @@ def readable(value: Any) -> str:
     """
     if isinstance(value, dict) and "dist" in value:
         return repr(_DIST.validate_python(value))
+    if hasattr(value, "ppf"):  # a distribution object
+        return repr(value)
     if isinstance(value, float):
         return f"{value:.12g}"
     return "not set" if value is None else str(value)
