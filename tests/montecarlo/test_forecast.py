@@ -204,8 +204,9 @@ def test_fix_warnings_are_printed_on_stderr(command: str, tmp_path: Path, capsys
     base.write_text(f'extends = "{SHORT}"\n[pov]\nsolution_engineers = 3\n', encoding="utf-8")
     same = tmp_path / "same.toml"
     same.write_text('[fix]\nname = "same"\nstart_day = 30\n[pov]\nsolution_engineers = 3\n', encoding="utf-8")
+    metric = ["--metric", "nnarr_6m"] if command == "sensitivity" else []  # 200 days: no 12-month NNARR
     code = main([command, str(base), "--fix", str(same), "--reps", "1", "--out", str(tmp_path / "o"),
-                 "--backend", "serial", "--no-progress"])
+                 "--backend", "serial", "--no-progress", *metric])
     assert code == 0
     assert capsys.readouterr().err == (
         f"funnelsim {command}: warning: same: no effect: pov.solution_engineers is already 3\n")
