@@ -115,10 +115,12 @@ def _is_relative(kind: Kind, table: dict[str, Any]) -> bool:
 
 def _operator(key: str, kind: Kind, table: dict[str, Any]) -> dict[str, float]:
     """``{"add": n}`` or ``{"scale": k}``, checked (``key`` is the dotted key, for the messages)."""
+    if "dist" in table or set(table) & _DIST_PARAMETERS:  # a distribution where a number belongs
+        raise RelativeError(key, "expected a number, or a relative value { add = N } or { scale = K }", table)
     for name in table:
         if name not in OPERATORS:
             close = difflib.get_close_matches(str(name), OPERATORS, n=1)
-            if close and name not in _DIST_PARAMETERS:  # a misspelt operator: name it
+            if close:  # a misspelt operator: name it
                 raise RelativeError(f"{key}.{name}", f"unknown key (did you mean {close[0]!r}?): a relative value is "
                                     "{ add = N } or { scale = K }")
             raise RelativeError(key, f"unknown operator {str(name)!r}: a relative value is {{ add = N }} or "
