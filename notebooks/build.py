@@ -351,7 +351,7 @@ CYCLE = [
 
     Article A: *"AI startups that can compress their cycle from 90 to 60 days can double their revenue capacity
     without adding headcount."* This notebook tests that sentence with the self-serve sandbox fix
-    (`scenarios/fixes/self_serve_sandbox.toml`: the POV shrinks from 45–90 days to 30–60 days).
+    (`scenarios/fixes/self_serve_sandbox.toml`: every POV a third shorter, so 45–90 days become about 30–60).
 
     Little's law (notebook 1) says: **throughput = work in progress ÷ time per item**. If the number of POVs you
     can run at once is capped (the solution engineers' slots), a shorter POV lets more POVs through the same slots.
@@ -362,7 +362,7 @@ CYCLE = [
     * and that best case needs the POV slots to be what limits throughput, for the whole cycle.
     """),
     code(COMMON_SETUP + """
-from simulation import load_fix, load_scenario, simulate
+from simulation import load_fix, load_scenario, resolve_fixes, simulate
 from simulation.scenario import apply_patch
 from analysis.kpi import cycle, nnarr
 
@@ -374,7 +374,8 @@ print(f"SCCR of 90 -> 60 days: {cycle.sccr_from_cycles(90, 60):.0%};  "
 
     We simulate three years. To see the change cleanly we start the sandbox on **day 365** (the fix file says
     day 90; `load_fix(..., offset_days=275)` delays it, the same mechanism a CRO's playbook uses), so year one shows
-    the settled baseline. Every configuration is run with the same six seeds, with and without the sandbox:
+    the settled baseline. The fix is relative (`duration_days = { scale = 0.67 }`), so `resolve_fixes` turns it
+    into the absolute POV length for this scenario, as `load_scenario` does for `--fix`. Every configuration is run with the same six seeds, with and without the sandbox:
     common random numbers, so both worlds see exactly the same prospects and the difference is the fix's own
     effect. We vary the number of solution engineers from 1 (5 POV slots) to 5 (25 slots); the shipped scenario
     has 2.
@@ -383,7 +384,7 @@ print(f"SCCR of 90 -> 60 days: {cycle.sccr_from_cycles(90, 60):.0%};  "
 HORIZON, FIX_DAY = 1095, 365
 base = with_horizon(load_scenario("../scenarios/ai_startup.toml"), HORIZON)
 sandbox_fix = load_fix("../scenarios/fixes/self_serve_sandbox.toml", offset_days=FIX_DAY - 90)
-sandbox = base.model_copy(update={"fixes": (sandbox_fix,)})
+sandbox = resolve_fixes(base.model_copy(update={"fixes": (sandbox_fix,)}))
 start = pd.Timestamp(base.scenario.start_date)
 fix_date, end = start + FIX_DAY * DAY, start + HORIZON * DAY
 steady_from = fix_date + 180 * DAY  # give the system half a year to settle after the change

@@ -5,7 +5,7 @@
 """
 
 from simulation.engine import Outcome, simulate
-from simulation.loader import ScenarioError, load_fix, load_scenario
+from simulation.loader import ScenarioError, load_fix, load_scenario, resolve_fixes
 from simulation.scenario import Scenario
 
-__all__ = ["Outcome", "Scenario", "ScenarioError", "load_fix", "load_scenario", "simulate"]
+__all__ = ["Outcome", "Scenario", "ScenarioError", "load_fix", "load_scenario", "resolve_fixes", "simulate"]

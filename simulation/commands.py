@@ -16,6 +16,7 @@ from simulation.errors import InputError
 from simulation.file_schema import fix_file_schema, scenario_file_schema
 from simulation.loader import load_scenario
 from simulation.outputs import write_csv, write_text
+from simulation.relative import readable, written
 from simulation.scenario import Scenario, regimes
 from simulation.tables import RESOURCE_NAMES, TABLES, describe
 from simulation.warmup import warmup_days
@@ -45,8 +46,20 @@ def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def warn_about_fixes(command: str, *scenarios: Scenario) -> None:
+    """Print the warnings of the scenarios' resolved fixes (no effect, clipped, replaced by a later fix) on stderr,
+    each once, in stacking order: they do not stop a run, but a fix that does nothing should not go unnoticed."""
+    seen: dict[str, None] = {}
+    for scenario in scenarios:
+        for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
+            seen.update(dict.fromkeys(fix.warnings))
+    for warning in seen:
+        print(f"funnelsim {command}: warning: {warning}", file=sys.stderr)
+
+
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.fix)
+    warn_about_fixes("run", scenario)
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: --out exists and is not a folder")
     outcome = simulate(scenario, args.seed)
@@ -97,14 +110,19 @@ def validate_command(args: argparse.Namespace) -> int:
     print(f"{args.scenario}: valid scenario {scenario.name!r}, {scenario.scenario.horizon_days} days from "
           f"{scenario.scenario.start_date}")
     for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
-        changed = ", ".join(f"{s}.{k}" for s, keys in fix.patch.items() for k in keys)
+        changed = ", ".join(key for key, _, _ in fix.changes)
         print(f"  fix {fix.name} from day {fix.start_day:g}: {changed}  ({fix.source})")
+        for key, before, after in fix.changes:
+            section, name = key.split(".", 1)
+            given = written(fix, section, name)
+            print(f"    {key}: {readable(before)} -> {readable(after)}" + (f"  ({given})" if given else ""))
     print(f"  {len(timeline)} parameter regime(s)")
     warm = warmup_days(scenario)
     print(f"  warm-up: {warm:g} days on the base parameters before the start date" if warm else
           "  warm-up: none (the run starts from [pipeline] or empty)")
     for line in capacity.report(scenario):
         print(f"  {line}")
+    warn_about_fixes("validate", scenario)
     return 0
 
 

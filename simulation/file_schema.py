@@ -2,7 +2,9 @@
 
 Pydantic's schema of :class:`~simulation.scenario.Scenario` describes the *resolved* scenario. A file differs: it
 may ``extends = "base.toml"`` and then say only what it overrides, so for such files no key is required (except
-``dist`` inside a distribution); ``fixes`` is filled by the loader and is not a key a file may contain.
+``dist`` inside a distribution); ``fixes`` is filled by the loader and is not a key a file may contain. A fix file
+may give a number or a distribution relative to the value in force (``{ add = 1 }``, ``{ scale = 0.7 }``, see
+:mod:`simulation.relative`), which the resolved scenario never holds, so those forms are added here.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulation.scenario import FixFile, Scenario
+from simulation.relative import field_kind
+from simulation.scenario import SECTION_TYPES, FixFile, Scenario
 
 Schema = dict[str, Any]
 DEFS = "$defs"
@@ -42,9 +45,44 @@ def scenario_file_schema() -> Schema:
     }
 
 
+def _operator(name: str, kind: str, description: str, **bounds: Any) -> Schema:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {name: {"type": kind, **bounds}},
+        "required": [name],
+        "additionalProperties": False,
+    }
+
+
+RELATIVE: dict[str, Schema] = {
+    "RelativeAdd": _operator("add", "number", "Add to the value in force (a probability is clipped to [0, 1])"),
+    "RelativeAddWhole": _operator("add", "integer", "Add a whole number to the count in force"),
+    "RelativeScale": _operator("scale", "number", "Multiply the value in force (a distribution: the variable) by K",
+                               exclusiveMinimum=0),
+}
+RELATIVE_FORMS: dict[str, tuple[str, ...]] = {  # the kind of a key -> the relative forms it takes
+    "int": ("RelativeAddWhole", "RelativeScale"),
+    "number": ("RelativeAdd", "RelativeScale"),
+    "probability": ("RelativeAdd", "RelativeScale"),
+    "distribution": ("RelativeScale",),
+}
+
+
 def fix_file_schema() -> Schema:
+    """The fix file: the fixable sections' keys all optional, numbers and distributions also in relative form."""
     schema = FixFile.model_json_schema(by_alias=True, mode="validation")
-    _require_dist(schema.get(DEFS, {}))
+    defs = schema.setdefault(DEFS, {})
+    _require_dist(defs)
+    defs.update(copy.deepcopy(RELATIVE))
+    for section, kind in SECTION_TYPES.items():
+        properties = defs.get(f"{kind.__name__}Patch", {}).get("properties", {})
+        for key, body in properties.items():
+            forms = RELATIVE_FORMS.get(str(field_kind(section, key)), ())
+            if forms:
+                if "anyOf" not in body:  # every patch key is optional (anyOf with null); keep it right if not
+                    body["anyOf"] = [{k: body.pop(k) for k in list(body) if k not in ("default", "title")}]
+                body["anyOf"] += [{"$ref": f"#/{DEFS}/{form}"} for form in forms]
     return schema
 
 

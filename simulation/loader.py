@@ -12,19 +12,20 @@ a probability; an integer is accepted where a number is), as the JSON Schema pri
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from simulation import relative as relative_values
 from simulation.distributions import Distribution
 from simulation.errors import InputError
+from simulation.messages import DIST_KINDS, dotted, explain, show, toml_problem
 from simulation.pipeline import open_deals_from_csv
 from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, apply_patch
 
@@ -57,8 +58,7 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
             for p in scenario.cro.playbook
         ]
         stacked += [load_fix(Path(p)) for p in fixes]
-        scenario = scenario.model_copy(update={"fixes": tuple(stacked)})
-        _check_stack(scenario, path)
+        scenario = resolve_fixes(scenario.model_copy(update={"fixes": tuple(stacked)}), path)
     return scenario
 
 
@@ -73,13 +73,22 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
     for key in (k for k in raw if k != "fix" and k not in FIXABLE and k in Scenario.model_fields):
         raise ScenarioError(f"{path}: {key}: a fix cannot change [{key}]; fixes may change {', '.join(FIXABLE)} "
                             "(arrivals stay fixed so every scenario sees the same prospects)")
+    try:
+        raw, relative = relative_values.split(raw)
+    except relative_values.RelativeError as exc:
+        raise _relative_error(exc, path) from None
     with np.errstate(all="ignore"):
         parsed = _validate(FixFile, raw, {}, path)
         _computable(raw, {}, path)
-    patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix"}
+    patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix" and v}
     header = parsed.fix
     return Fix(name=header.name, summary=header.summary, start_day=header.start_day + offset_days, source=str(path),
-               patch=patch)
+               patch=patch, relative=relative)
+
+
+def _relative_error(exc: relative_values.RelativeError, path: Path) -> ScenarioError:
+    given = f", got {show(exc.given)}" if exc.has_given else ""
+    return ScenarioError(f"{path}: {exc.key}: {exc.problem}{given}")
 
 
 def _validate(model: type[M], raw: dict[str, Any], provenance: Provenance, path: Path) -> M:
@@ -110,8 +119,8 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
         entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
     except ValidationError as exc:  # a deal's dates do not make an open deal (e.g. a stage after the start date)
         first = exc.errors()[0]
-        field = _key(_clean(first["loc"], "")[0])
-        raise ScenarioError(f"{source}: pipeline.csv: {csv}: {field}: {_explain(first, (), None)}") from None
+        field = dotted(_clean(first["loc"], "")[0])
+        raise ScenarioError(f"{source}: pipeline.csv: {csv}: {field}: {explain(first, (), None)}") from None
     except InputError as exc:
         raise ScenarioError(f"{source}: pipeline.csv: {exc}") from None
     pipeline = scenario.pipeline.model_copy(update={"open": scenario.pipeline.open + entries, "csv": str(csv)})
@@ -125,7 +134,7 @@ def _existing(target: str, named_in: Path, key: str) -> Path:
         found, is_file = candidate.exists(), candidate.is_file()
     except (OSError, ValueError, RuntimeError) as exc:  # embedded NUL, name too long, ~user without a home, ...
         why = getattr(exc, "strerror", None) or exc
-        raise ScenarioError(f"{named_in}: {key}: unusable path {_show(target)} ({why})") from None
+        raise ScenarioError(f"{named_in}: {key}: unusable path {show(target)} ({why})") from None
     if not found:
         raise ScenarioError(f"{named_in}: {key}: no such file {candidate}")
     if not is_file:
@@ -133,21 +142,45 @@ def _existing(target: str, named_in: Path, key: str) -> Path:
     return candidate
 
 
-def _check_stack(scenario: Scenario, path: Path) -> None:
-    """Apply the fixes in start-day order, as the engine will, naming the fix whose values break a rule."""
+def resolve_fixes(scenario: Scenario, named: str | Path = "") -> Scenario:
+    """``scenario`` with its fixes resolved: stacked in start-day order (ties keep the order given), as the engine
+    will, each fix's relative values turned into absolute ones against the parameters in force when it starts, and
+    its changes and warnings recorded (:mod:`simulation.relative`). A fix whose values break a rule is named in a
+    :class:`ScenarioError` (``named``: the scenario file, for the message)."""
+    path = Path(named or scenario.name)
     current = scenario
-    for fix in sorted(scenario.fixes, key=lambda f: f.start_day):
-        if fix.start_day >= scenario.scenario.horizon_days:
-            raise ScenarioError(f"{fix.source}: fix.start_day: {fix.start_day:g} is beyond the horizon "
-                                f"({scenario.scenario.horizon_days} days) of {path}")
-        try:
-            current = apply_patch(current, fix.patch)
-        except ValidationError as exc:
-            section = next((name for name, kind in SECTION_TYPES.items() if kind.__name__ == exc.title), "")
-            error = _as_error(exc, {}, Path(fix.source), None, prefix=section)
-            raise ScenarioError(f"{error} (once stacked on {path})") from None
-        except ArithmeticError as exc:
-            raise _overflow(fix.patch, {}, Path(fix.source), exc) from None
+    done: dict[int, Fix] = {}
+    with np.errstate(all="ignore"):
+        for index, fix in sorted(enumerate(scenario.fixes), key=lambda pair: pair[1].start_day):
+            if fix.start_day >= scenario.scenario.horizon_days:
+                raise ScenarioError(f"{fix.source}: fix.start_day: {fix.start_day:g} is beyond the horizon "
+                                    f"({scenario.scenario.horizon_days} days) of {path}")
+            try:
+                fix = relative_values.resolve(fix, current)
+            except relative_values.RelativeError as exc:
+                raise _relative_error(exc, Path(fix.source)) from None
+            _computable(fix.patch, {}, Path(fix.source))  # a scaled distribution may overflow where the file did not
+            after = _stacked(current, fix, path)
+            done[index] = relative_values.settle(fix, current, after, [done[i] for i in done])
+            current = after
+    return scenario.model_copy(update={"fixes": tuple(done[i] for i in range(len(scenario.fixes)))})
+
+
+def _stacked(current: Scenario, fix: Fix, path: Path) -> Scenario:
+    """``current`` with ``fix`` applied, or the error naming the fix, the key and, for a relative value, how the
+    value came about."""
+    try:
+        return apply_patch(current, fix.patch)
+    except ValidationError as exc:
+        section = next((name for name, kind in SECTION_TYPES.items() if kind.__name__ == exc.title), "")
+        error = str(_as_error(exc, {}, Path(fix.source), None, prefix=section))
+        how = next((f"from {relative_values.written(fix, section, key)} on "
+                    f"{relative_values.readable(getattr(getattr(current, section), key))}, "
+                    for key in fix.relative.get(section, {}) if error.startswith(f"{fix.source}: {section}.{key}")),
+                   "")
+        raise ScenarioError(f"{error} ({how}once stacked on {path})") from None
+    except ArithmeticError as exc:
+        raise _overflow(fix.patch, {}, Path(fix.source), exc) from None
 
 
 def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
@@ -163,7 +196,7 @@ def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Pr
     parent = raw.get("extends")
     if parent is not None:
         if not isinstance(parent, str) or not parent:
-            raise ScenarioError(f"{path}: extends: must be a file path (string), got {_show(parent)}")
+            raise ScenarioError(f"{path}: extends: must be a file path (string), got {show(parent)}")
         base, provenance = _read_chain(_existing(parent, path, "extends"), (*stack, path))
     _merge(base, raw, path, (), provenance)
     return base, provenance
@@ -208,34 +241,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: {_toml_problem(text, str(exc))}") from None
+        raise ScenarioError(f"{path}: {toml_problem(text, str(exc))}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
-
-
-def _toml_problem(text: str, message: str) -> str:
-    """``key: malformed TOML at line L, column C: problem``, the key read from the offending line if it has one."""
-    where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    where = where or re.search(r"\s*\(at end of document\)$", message)
-    if where is None:
-        return f"malformed TOML: {message}"
-    problem = message[: where.start()]
-    if where.lastindex is None:
-        return f"end of file: malformed TOML: {problem}"
-    line, column = int(where[1]), where[2]
-    lines = text.split("\n")
-    key = re.match(r"\s*([A-Za-z0-9_.\-\"' ]+?)\s*=", lines[line - 1]) if line <= len(lines) else None
-    headers = (re.match(r"\s*\[+\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]+\s*(#.*)?$", p) for p in reversed(lines[: line - 1]))
-    header = next((h for h in headers if h), None)
-    table = header[1].replace(" ", "") + "." if header else ""
-    if key is None:
-        return f"line {line}, column {column}: malformed TOML: {problem}"
-    return f"{table}{key[1].replace(' ', '')}: malformed TOML at line {line}, column {column}: {problem}"
-
-
-_DIST_KINDS: dict[str, type[BaseModel]] = {
-    kind.model_fields["dist"].default: kind for kind in get_args(get_args(Distribution)[0])
-}
 
 
 def _as_error(exc: ValidationError, provenance: Provenance, default: Path, model: type[BaseModel] | None,
@@ -245,7 +253,7 @@ def _as_error(exc: ValidationError, provenance: Provenance, default: Path, model
     # second, and do not count the missing one as another problem.
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc, dist = _clean(first["loc"], prefix)
-    problem = _explain(first, loc, model, dist)
+    problem = explain(first, loc, model, dist)
     given = first.get("input")
     if first["type"] == "union_tag_not_found" and isinstance(given, dict):  # {dst = "fixed", ...}: a misspelt dist
         close = difflib.get_close_matches("dist", [k for k in given if isinstance(k, str)], n=1, cutoff=0.5)
@@ -257,7 +265,7 @@ def _as_error(exc: ValidationError, provenance: Provenance, default: Path, model
         seen.add((*loc[:-1], hint[1]))
     more = len({_clean(e["loc"], prefix)[0] for e in errors} - seen)
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: {problem}{tail}")
+    return ScenarioError(f"{_source_of(loc, provenance, default)}: {dotted(loc)}: {problem}{tail}")
 
 
 def _clean(raw_loc: Iterable[Any], prefix: str) -> tuple[tuple[str | int, ...], str]:
@@ -265,22 +273,11 @@ def _clean(raw_loc: Iterable[Any], prefix: str) -> tuple[tuple[str | int, ...], 
     loc: list[str | int] = [prefix] if prefix else []
     dist = ""
     for part in raw_loc:
-        if isinstance(part, str) and (part in _DIST_KINDS or part.startswith("function-")):
-            dist = part if part in _DIST_KINDS else dist
+        if isinstance(part, str) and (part in DIST_KINDS or part.startswith("function-")):
+            dist = part if part in DIST_KINDS else dist
         else:
             loc.append(part)
     return tuple(loc), dist
-
-
-def _key(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            shown = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else json.dumps(part)
-            out += f".{shown}" if out else shown
-    return out or "(top level)"
 
 
 def _source_of(loc: tuple[str | int, ...], provenance: Provenance, default: Path) -> Path:
@@ -289,90 +286,6 @@ def _source_of(loc: tuple[str | int, ...], provenance: Provenance, default: Path
         if keys[:n] in provenance:
             return provenance[keys[:n]]
     return default
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it in TOML, shortened."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, dict):
-        text = "a table {" + ", ".join(f"{_key((k,))} = {_show(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, list | tuple):
-        text = "an array [" + ", ".join(_show(v) for v in value) + "]"
-    else:
-        text = str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _explain(error: Any, loc: tuple[str | int, ...], model: type[BaseModel] | None, dist: str = "") -> str:
-    kind, message, given, ctx = error["type"], error["msg"], error.get("input"), error.get("ctx") or {}
-    if kind == "extra_forbidden":
-        if dist:
-            return f"unknown key{_suggest(str(loc[-1]), _params(dist))} (a {dist} distribution takes " \
-                f"{', '.join(_params(dist))})"
-        return f"unknown key{_suggest(str(loc[-1]), _known_keys(loc[:-1], model))}"
-    if kind == "missing":
-        return f"required key is missing (a {dist} distribution needs {', '.join(_params(dist))})" if dist else (
-            "required key is missing")
-    if kind == "union_tag_invalid":
-        name = given.get("dist")
-        close = _suggest(name, _DIST_KINDS) if isinstance(name, str) else ""
-        return f"unknown distribution {_show(name)}{close} (use one of {', '.join(sorted(_DIST_KINDS))})"
-    if kind == "union_tag_not_found":
-        return "a distribution needs a 'dist' key (e.g. { dist = \"triangular\", low = 45, mode = 60, high = 90 })"
-    if kind == "model_attributes_type":  # a bare value where a distribution table belongs
-        example = f"{{ dist = \"fixed\", value = {given} }}" if isinstance(given, int | float) else (
-            "{ dist = \"triangular\", low = 45, mode = 60, high = 90 }")
-        return f"expected a distribution table such as {example}, got {_show(given)}"
-    if kind in ("model_type", "dict_type"):
-        return f"expected a table, got {_show(given)}"
-    if kind in ("tuple_type", "list_type"):
-        return f"expected an array, got {_show(given)}"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} value(s), got {ctx.get('actual_length')}"
-    if kind == "too_long":
-        return f"takes at most {ctx.get('max_length')} value(s), got {ctx.get('actual_length')}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "literal_error":
-        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        close = _suggest(given, options) if isinstance(given, str) else ""
-        return f"{message}, got {_show(given)}{close}"
-    if kind == "value_error":
-        return message.removeprefix("Value error, ")
-    return f"{message}, got {_show(given)}"
-
-
-def _params(dist: str) -> list[str]:
-    return [info.alias or name for name, info in _DIST_KINDS[dist].model_fields.items() if name != "dist"]
-
-
-def _suggest(word: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _known_keys(path: Iterable[str | int], model: type[BaseModel] | None) -> list[str]:
-    current: Any = model
-    for part in path:
-        fields = getattr(current, "model_fields", None)
-        if fields is None or part not in fields:
-            return []
-        current = _model_in(fields[part].annotation)
-    fields = getattr(current, "model_fields", {}) or {}
-    return [info.alias or name for name, info in fields.items()]
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 _ANY_DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)
@@ -398,7 +311,7 @@ def _computable(raw: dict[str, Any], provenance: Provenance, default: Path) -> N
         except ValueError:  # not a valid distribution: reported by the validation proper
             continue
         if problem:
-            raise ScenarioError(f"{_source_of(loc, provenance, default)}: {_key(loc)}: {problem}")
+            raise ScenarioError(f"{_source_of(loc, provenance, default)}: {dotted(loc)}: {problem}")
 
 
 def _reason(exc: BaseException) -> str:

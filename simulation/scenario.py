@@ -264,13 +264,34 @@ class Pipeline(Section):
 
 
 class Fix(Section):
-    """A resolved fix: which sections it overrides (``patch``) from ``start_day`` on."""
+    """A fix: which sections it overrides (``patch``) from ``start_day`` on.
+
+    ``relative`` holds the values the file gives relative to the parameters in force (``{"add": 1}``,
+    ``{"scale": 0.7}``); :func:`simulation.loader.load_scenario` resolves them into ``patch``, the absolute values
+    the engine applies, and records what each key became (``changes``: key, before, after) and what the user
+    should know (``warnings``: clipped or rounded values, keys left as they were, values an earlier fix set).
+    """
 
     name: str
     summary: str = ""
     start_day: Days = 0.0
     source: str = ""
     patch: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    relative: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def resolved(self) -> bool:
+        """Whether every relative value has its absolute value in ``patch`` (what the engine needs)."""
+        return all(key in self.patch.get(section, {}) for section, keys in self.relative.items() for key in keys)
+
+    @property
+    def no_effect(self) -> bool:
+        """Whether the fix (resolved: ``changes`` recorded) leaves every parameter it touches as it was."""
+        if not self.changes:
+            return not self.patch and not self.relative
+        return all(before == after for _, before, after in self.changes)
 
 
 class Scenario(Section):
@@ -356,6 +377,10 @@ def regimes(scenario: Scenario) -> tuple[tuple[float, Scenario], ...]:
     Fixes stack: each applies from its start day on, in start-day order (ties keep the order given).
     """
     ordered = sorted(scenario.fixes, key=lambda f: f.start_day)
+    for fix in ordered:
+        if not fix.resolved:  # a fix from load_fix() alone: its relative values mean nothing without a base
+            raise ValueError(f"fix {fix.name} has relative values; resolve it against a scenario first "
+                             "(simulation.loader.load_scenario or resolve_fixes)")
     timeline: list[tuple[float, Scenario]] = [(0.0, scenario)]
     current = scenario
     for fix in ordered:

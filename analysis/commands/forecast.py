@@ -25,9 +25,11 @@ from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, mo
 from analysis.style import png_bytes
 from simulation.backends import BACKENDS, Backend, make_backend
 from simulation.capacity import GROWTH_LIMIT
+from simulation.commands import warn_about_fixes
 from simulation.errors import InputError
 from simulation.loader import load_fix, load_scenario
 from simulation.outputs import atomic_path, write_csv
+from simulation.relative import no_effect
 from simulation.replications import Replications, run_replications
 from simulation.scenario import Scenario
 
@@ -108,6 +110,7 @@ def _label(scenario: Scenario) -> str:
 
 def forecast_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.fix)
+    warn_about_fixes("forecast", scenario)
     if args.keep_deals < 0:
         raise InputError(f"--keep-deals must not be negative, got {args.keep_deals}")
     if not 0 < args.precision < 10:
@@ -214,6 +217,7 @@ def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
 def compare_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario)
     variants = variants_of(args)
+    warn_about_fixes("compare", base, *variants.values())
     runs: dict[str, pd.DataFrame] = {}
     with _backend(args) as backend:
         for label, scenario in {"baseline": base, **variants}.items():
@@ -244,8 +248,19 @@ def compare_command(args: argparse.Namespace) -> int:
         print(f"  {row.rank}. {row.fix!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
               f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
               f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
+        for note in _no_effect(base, variants.get(str(row.fix))):
+            print(f"     {note}")
     print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
     return 0
+
+
+def _no_effect(base: Scenario, variant: Scenario | None) -> tuple[str, ...]:
+    """The no-effect warnings of the fixes a compared scenario adds to the baseline: shown beside its (zero)
+    effect, so "no clear change" does not read as "the fix does not work" when it changed nothing."""
+    if variant is None:
+        return ()
+    own = {(f.source, f.start_day) for f in base.fixes}
+    return tuple(w for f in variant.fixes if (f.source, f.start_day) not in own for w in no_effect(f))
 
 
 # --- sensitivity ---------------------------------------------------------------------------------------------
@@ -253,6 +268,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def sensitivity_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario, args.fix)
+    warn_about_fixes("sensitivity", base)
     if args.metric not in METRICS and not args.metric.startswith("sccr_"):
         raise InputError(f"--metric {args.metric}: not a KPI (use one of {', '.join(METRICS)})")
     swings = sensitivity.default_swings(base)

@@ -12,7 +12,9 @@ The input is either a folder written by ``funnelsim run`` (``deals.csv`` and, wh
   else the defaults of :class:`~simulation.scenario.Targets` (no NNARR target: the status is "no target").
   ``--since`` overrides the start date of "NNARR to date".
 * **Fixes library**: ``--fixes DIR``, else ``fixes/`` next to ``--scenario``, else the shipped
-  ``scenarios/fixes``.
+  ``scenarios/fixes``; resolved against that scenario (``--scenario`` or ``scenario.json``), so each suggestion
+  states its change for this company and fixes that would change nothing are left out
+  (:mod:`analysis.report.fix_library`); with no scenario, the fixes' summaries.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def load(
         resources=others["resources"],
         targets=targets,
         start=start,
-        library=_library(fixes, scenario),
+        library=_library(fixes, scenario, settings),
         source=label,
     )
 
@@ -130,10 +132,10 @@ def _scenario_json(path: Path) -> Scenario:
         raise InputError(f"{path}: {where}: {first['msg']} (pass --scenario to override)") from None
 
 
-def _library(fixes: Path | None, scenario: Path | None) -> tuple[FixOption, ...]:
+def _library(fixes: Path | None, scenario: Path | None, settings: Scenario | None) -> tuple[FixOption, ...]:
     if fixes is not None:
-        return load_library(fixes)
+        return load_library(fixes, settings)
     if scenario is not None and (scenario.parent / "fixes").is_dir():
-        return load_library(scenario.parent / "fixes")
+        return load_library(scenario.parent / "fixes", settings)
     shipped = default_library()
-    return load_library(shipped) if shipped.is_dir() else ()
+    return load_library(shipped, settings) if shipped.is_dir() else ()

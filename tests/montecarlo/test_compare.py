@@ -156,3 +156,25 @@ def test_compare_refuses_a_variant_with_other_prospects(tmp_path: Path, capsys: 
     )
     err = capsys.readouterr().err
     assert code == 2 and "[arrivals] differs" in err and err.count("\n") == 1
+
+
+def test_compare_says_why_a_fix_changed_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fix that sets what the company already has: zero effect, and the console says why, beside that row."""
+    base = tmp_path / "three.toml"
+    base.write_text(f'extends = "{SHORT}"\n[pov]\nsolution_engineers = 3\n', encoding="utf-8")
+    same = tmp_path / "same.toml"
+    same.write_text('[fix]\nname = "third_engineer"\nstart_day = 30\n[pov]\nsolution_engineers = 3\n',
+                    encoding="utf-8")
+    more = tmp_path / "more.toml"
+    more.write_text('[fix]\nname = "one_more"\nstart_day = 30\n[pov]\nsolution_engineers = { add = 1 }\n',
+                    encoding="utf-8")
+    code = main(["compare", str(base), "--fix", str(same), "--fix", str(more), "--reps", "2", "--seed", "1",
+                 "--out", str(tmp_path / "o"), "--backend", "serial", "--no-progress", "--rank-by", "nnarr_6m"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if "third_engineer" in line)
+    assert "$0 (95% CI $0 to $0) no clear change" in lines[row]
+    assert lines[row + 1].strip() == "third_engineer: no effect: pov.solution_engineers is already 3"
+    assert sum("no effect" in line for line in lines) == 1  # one_more does change something
+    assert err == "funnelsim compare: warning: third_engineer: no effect: pov.solution_engineers is already 3\n"

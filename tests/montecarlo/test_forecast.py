@@ -196,3 +196,17 @@ def test_resume_completes_an_interrupted_forecast(
     )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "different seed" in err
+
+
+@pytest.mark.parametrize("command", ["forecast", "sensitivity"])
+def test_fix_warnings_are_printed_on_stderr(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = tmp_path / "three.toml"
+    base.write_text(f'extends = "{SHORT}"\n[pov]\nsolution_engineers = 3\n', encoding="utf-8")
+    same = tmp_path / "same.toml"
+    same.write_text('[fix]\nname = "same"\nstart_day = 30\n[pov]\nsolution_engineers = 3\n', encoding="utf-8")
+    metric = ["--metric", "nnarr_6m"] if command == "sensitivity" else []  # 200 days: no 12-month NNARR
+    code = main([command, str(base), "--fix", str(same), "--reps", "1", "--out", str(tmp_path / "o"),
+                 "--backend", "serial", "--no-progress", *metric])
+    assert code == 0
+    assert capsys.readouterr().err == (
+        f"funnelsim {command}: warning: same: no effect: pov.solution_engineers is already 3\n")

@@ -89,3 +89,37 @@ def test_triangular_stays_in_range(low: float, width: float, at: float) -> None:
     dist = Triangular(low=low, mode=low + at * width, high=low + width)
     values = dist.ppf(np.linspace(0, 1, 101))
     assert values.min() == pytest.approx(low) and values.max() == pytest.approx(low + width)
+
+
+# --- scaled(k): the distribution of k times the variable (a fix's { scale = k }) --------------------------------
+
+
+@pytest.mark.parametrize("dist", EXAMPLES, ids=repr)
+def test_scaled_keeps_the_family_and_scales_mean_and_sd(dist: object) -> None:
+    half = dist.scaled(0.5)  # type: ignore[attr-defined]
+    assert type(half) is type(dist)
+    assert half.mean == pytest.approx(dist.mean * 0.5, rel=1e-9)  # type: ignore[attr-defined]
+    assert half.sd == pytest.approx(dist.sd * 0.5, rel=1e-9)  # type: ignore[attr-defined]
+
+
+def test_scaled_reads_like_the_planner_would_write_it() -> None:
+    assert repr(Triangular(low=45, mode=60, high=90).scaled(0.67)) == "triangular(low=30.15, mode=40.2, high=60.3)"
+    assert repr(Exponential(mean=12).scaled(1.5)) == "exponential(mean=18)"
+    assert repr(Empirical(values=(1, 2, 5)).scaled(2)) == "empirical(values=[2, 4, 10])"
+
+
+@pytest.mark.parametrize("factor", [0.0, -1.0, float("nan"), float("inf")])
+def test_scaled_refuses_a_factor_that_is_not_positive_and_finite(factor: float) -> None:
+    with pytest.raises(ValueError, match="finite number greater than 0"):
+        Fixed(value=3).scaled(factor)
+
+
+@settings(max_examples=80, deadline=None)
+@given(dist=st.sampled_from(EXAMPLES), factor=st.floats(0.01, 100), u=st.floats(0, 0.999))
+def test_scaling_by_k_multiplies_every_quantile_and_the_mean_by_k(dist: object, factor: float, u: float) -> None:
+    """The property behind { scale = k }: the same prospect (the same uniform) gets k times its old value."""
+    scaled = dist.scaled(factor)  # type: ignore[attr-defined]
+    assert scaled.mean == pytest.approx(factor * dist.mean, rel=1e-9)  # type: ignore[attr-defined]
+    assert scaled.sd == pytest.approx(factor * dist.sd, rel=1e-9, abs=1e-12)  # type: ignore[attr-defined]
+    old, new = dist.ppf(np.array([u])), scaled.ppf(np.array([u]))  # type: ignore[attr-defined]
+    assert new == pytest.approx(factor * old, rel=1e-8, abs=1e-12)

@@ -266,7 +266,9 @@ def test_shipped_fixes_load_on_both_baselines(fix: Path) -> None:
 def test_load_fix_alone() -> None:
     fix = load_fix(SCENARIOS / "fixes" / "self_serve_sandbox.toml")
     assert fix.start_day == 90
-    assert fix.patch == {"pov": {"duration_days": {"dist": "triangular", "low": 30.0, "mode": 40.0, "high": 60.0}}}
+    # Relative ("a third shorter"): nothing absolute until it is stacked on a scenario.
+    assert fix.patch == {} and fix.relative == {"pov": {"duration_days": {"scale": 0.67}}}
+    assert not fix.resolved
     assert load_fix(SCENARIOS / "fixes" / "self_serve_sandbox.toml", offset_days=21).start_day == 111
 
 
@@ -324,7 +326,8 @@ def test_the_cro_playbook_delays_its_fixes(tmp_path: Path) -> None:
     assert by_name["extra_solution_engineer"].start_day == 60  # a --fix is not delayed
     timeline = regimes(scenario)
     assert [day for day, _ in timeline] == [0, 60, 111]
-    assert timeline[-1][1].pov.duration_days == Triangular(low=30, mode=40, high=60)
+    # The playbook's sandbox is relative: a third off the POV in force when it starts.
+    assert timeline[-1][1].pov.duration_days == scenario.pov.duration_days.scaled(0.67)
 
 
 def test_playbook_paths_are_relative_to_the_file_that_names_them(tmp_path: Path) -> None:
