@@ -13,6 +13,7 @@ the horizon should not keep growing (``funnelsim run`` and ``forecast`` print it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -103,6 +104,13 @@ GROWTH_LIMIT: Final = 0.5  # deals a month: a queue growing faster over the seco
 MARGIN: Final = 2.0  # ... and ends more than two deals above its first-half level
 
 
+# Where a deal joins and leaves each resource's queue (the engineers serve a POV and, later, an extension).
+VISITS: Final = {
+    "solution_engineers": (("data_access_granted", "pov_started"), ("extension_requested", "extension_started")),
+    "founder": (("founder_requested", "founder_met"),),
+}
+
+
 class QueueTrend(NamedTuple):
     """After a run: is a resource's queue steady, or still growing at the end?"""
 
@@ -111,11 +119,15 @@ class QueueTrend(NamedTuple):
     queue_end: float  # ... over the last 30 days
     growth_per_month: float  # least-squares slope of the 30-day averages over the second half
     settled: bool
+    wait_end: float = float("nan")  # mean days waited by the deals that left the queue in the last 90 days
+    wait_growth_per_month: float = float("nan")  # slope of the 30-day mean waits over the second half
 
     def line(self) -> str:
         verdict = "settled" if self.settled else "NOT SETTLED: still growing at the end"
+        wait = "" if math.isnan(self.wait_end) else (
+            f"; wait {self.wait_end:.1f} days at the end, trend {self.wait_growth_per_month:+.1f} a month")
         return (f"{self.resource.replace('_', ' ')} queue: {self.queue_end:.1f} deals at the end (first half "
-                f"{self.queue_first_half:.1f}), trend {self.growth_per_month:+.2f} a month: {verdict}")
+                f"{self.queue_first_half:.1f}), trend {self.growth_per_month:+.2f} a month{wait}: {verdict}")
 
 
 def queue_averages(resources: pd.DataFrame, resource: str, start: pd.Timestamp, days: float) -> np.ndarray:
@@ -131,13 +143,45 @@ def queue_averages(resources: pd.DataFrame, resource: str, start: pd.Timestamp, 
     return np.diff(at) / np.diff(cuts)
 
 
-def queue_trend(resources: pd.DataFrame, resource: str, start: pd.Timestamp, days: float) -> QueueTrend:
-    """The queue's level in the first half and at the end, and its growth over the second half."""
+def waits(deals: pd.DataFrame, resource: str, start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """(day each queue visit ended, days it lasted) for the visits that ended after ``start``: served, or given up
+    (the deal closed while waiting)."""
+    ends, lengths = [], []
+    for joined, left in VISITS[resource]:
+        if joined not in deals.columns:
+            continue
+        exit_ = deals[left].fillna(deals["closed"])
+        done = deals[joined].notna() & exit_.notna() & (exit_ >= start)
+        ends.append(((exit_[done] - start).dt.total_seconds() / 86400).to_numpy(dtype=float))
+        lengths.append(((exit_[done] - deals.loc[done, joined]).dt.total_seconds() / 86400).to_numpy(dtype=float))
+    return (np.concatenate(ends), np.concatenate(lengths)) if ends else (np.zeros(0), np.zeros(0))
+
+
+def _slope(values: np.ndarray) -> float:
+    known = ~np.isnan(values)
+    return float(np.polyfit(np.flatnonzero(known), values[known], 1)[0]) if known.sum() >= 3 else 0.0
+
+
+def queue_trend(
+    resources: pd.DataFrame, resource: str, start: pd.Timestamp, days: float, deals: pd.DataFrame | None = None
+) -> QueueTrend:
+    """The queue's level in the first half and at the end, and its growth over the second half (and the waits
+    behind it, with ``deals``)."""
     windows = queue_averages(resources, resource, start, days)
     half = len(windows) // 2
-    second = windows[half:]
-    growth = float(np.polyfit(np.arange(len(second)), second, 1)[0]) if len(second) >= 3 else 0.0
+    growth = _slope(windows[half:])
     first = float(windows[:half].mean()) if half else float(windows[0])
     end = float(windows[-1])
     settled = not (growth > GROWTH_LIMIT and end > first + MARGIN)
-    return QueueTrend(resource, first, end, growth, settled)
+    trend = QueueTrend(resource, first, end, growth, settled)
+    if deals is None:
+        return trend
+    ended, waited = waits(deals, resource, start)
+    recent = ended >= days - 3 * WINDOW_DAYS
+    window = np.minimum((ended // WINDOW_DAYS).astype(int), len(windows) - 1)
+    sums = np.bincount(window, weights=waited, minlength=len(windows))
+    counts = np.bincount(window, minlength=len(windows))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    wait_end = float(waited[recent].mean()) if recent.any() else float("nan")
+    return trend._replace(wait_end=wait_end, wait_growth_per_month=_slope(means[half:]))

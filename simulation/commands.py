@@ -99,8 +99,8 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
         f"  gave up     {int((deals['lost_stage'] == 'pov_queue').sum()):>6}  waiting for an engineer",
     ]
     for name in RESOURCE_NAMES:
-        lines.append("  " + capacity.queue_trend(outcome.resources, name, outcome.start_date, outcome.horizon_days)
-                     .line())
+        trend = capacity.queue_trend(outcome.resources, name, outcome.start_date, outcome.horizon_days, deals)
+        lines.append("  " + trend.line())
     return "\n".join(lines)
 
 

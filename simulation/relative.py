@@ -56,16 +56,16 @@ def field_kind(section: str, key: str) -> Kind | None:
     ('int', 'probability')
     >>> field_kind("pov", "duration_days"), field_kind("spend", "marketing_per_month")
     ('distribution', 'number')
-    >>> field_kind("data_quality", "on_fail") is None
-    True
+    >>> field_kind("data_quality", "on_fail") is None, field_kind("pov", "patience_days")
+    (True, 'distribution')
     """
     model = SECTION_TYPES.get(section)
     info = model.model_fields.get(key) if model is not None else None
     if info is None:
         return None
-    if info.discriminator == "dist":
-        return "distribution"
     types = {a for a in (get_args(info.annotation) or (info.annotation,)) if a is not type(None)}
+    if info.discriminator == "dist" or Distribution in types:  # `Distribution | None`: patience, say
+        return "distribution"
     metadata = list(info.metadata)
     for arg in types:  # `Probability | None` keeps its bounds inside the union member
         metadata += [m for part in getattr(arg, "__metadata__", ()) for m in getattr(part, "metadata", [part])]

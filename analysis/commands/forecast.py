@@ -177,9 +177,11 @@ def queue_warnings(summary: pd.DataFrame) -> list[str]:
     if not (growth["mean"] > GROWTH_LIMIT and growth["ci_low"] > 0):
         return []
     end = rows.loc["se_queue_end", "mean"] if "se_queue_end" in rows.index else float("nan")
+    wait = rows.loc["se_wait_end", "mean"] if "se_wait_end" in rows.index else float("nan")
     return [f"warning: the solution-engineer queue does not settle: it still grows by {growth['mean']:.1f} deals a "
-            f"month at the end (95 % CI {growth['ci_low']:.1f} to {growth['ci_high']:.1f}) and holds {end:.0f} "
-            "deals over the last 30 days; the engineers cannot keep up (see funnelsim validate)"]
+            f"month at the end (95 % CI {growth['ci_low']:.1f} to {growth['ci_high']:.1f}), holds {end:.0f} deals "
+            f"over the last 30 days and made them wait {wait:.0f} days; the engineers cannot keep up (see funnelsim "
+            "validate)"]
 
 
 # --- compare -------------------------------------------------------------------------------------------------

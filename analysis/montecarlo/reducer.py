@@ -20,7 +20,8 @@
 * ``se_utilisation``: time-weighted share of POV slots busy over the horizon;
 * ``se_queue_end`` and ``se_queue_growth``: the engineer queue (deals) over the last 30 days of the horizon, and
   its growth in deals a month over the second half (:func:`simulation.capacity.queue_trend`: a queue that does
-  not settle shows here); ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
+  not settle shows here); ``se_wait_end``: mean days waited for an engineer by the deals that left that queue in
+  the last 90 days; ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
   horizon and gave up waiting (the scenario's patience).
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
@@ -83,6 +84,7 @@ METRICS: Final = {
         Metric("se_utilisation", "Solution-engineer utilisation", "share", 0, "SE utilisation"),
         Metric("se_queue_end", "Engineer queue, last 30 days", "count", -1, "SE queue at the end"),
         Metric("se_queue_growth", "Engineer queue growth, deals a month", "count", -1, "SE queue growth"),
+        Metric("se_wait_end", "Wait for an engineer, last 90 days", "days", -1, "SE wait at the end"),
         Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
@@ -172,9 +174,10 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     year = deals[deals["closed"] < window(start, MONTHS_12)[1]]
     cycles = cycle.cycle_days(year)
     row["cycle_days_12m"] = float(cycles.mean()) if len(cycles) else float("nan")
-    trend = queue_trend(outcome.resources, SE, start, float(outcome.horizon_days))
+    trend = queue_trend(outcome.resources, SE, start, float(outcome.horizon_days), deals)
     row["se_queue_end"] = trend.queue_end
     row["se_queue_growth"] = trend.growth_per_month
+    row["se_wait_end"] = trend.wait_end
     row["pov_queue_abandon_rate"] = abandon_rate(deals, start)
     quarters = complete_quarters(start, end)
     if len(quarters) > 1:

@@ -105,6 +105,15 @@ def test_a_relative_value_needs_a_value_to_start_from(tmp_path: Path) -> None:
                                       "value to start from, and the scenario sets none")
 
 
+def test_an_optional_distribution_scales_when_the_scenario_sets_it(tmp_path: Path) -> None:
+    """Patience is optional (None: prospects wait for ever): a fix can scale it only where it is set."""
+    longer = fix_file(tmp_path, "patient", "[pov]\npatience_days = { scale = 2 }\n")
+    with pytest.raises(ScenarioError, match="needs a value to start from"):
+        load_scenario(TINY, [longer])
+    patient = company(tmp_path, '[pov]\npatience_days = { dist = "exponential", mean = 20 }\n')
+    assert after(load_scenario(patient, [longer])).pov.patience_days == Exponential(mean=40)
+
+
 # --- distributions -------------------------------------------------------------------------------------------
 
 FAMILIES: list[Distribution] = [
