@@ -50,7 +50,8 @@ SPEND_CATEGORIES: Final = (
 RESOURCE_NAMES: Final = ("solution_engineers", "founder")
 
 DEALS: Final[Schema] = {
-    "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open at the start)."),
+    "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open on the start date: from "
+                     "[pipeline] or left by the warm-up)."),
     "tier": ("string", "Deal-size tier: small (< $50K ACV), mid ($50-150K), large (> $150K)."),
     "channel": ("string", "Source channel: direct or partner."),
     "arrived": ("datetime", "Inquiry / demo request: the start of the sales cycle."),
@@ -73,7 +74,8 @@ DEALS: Final[Schema] = {
     "founder_met": ("datetime", "The founder's final meeting started (queue exit)."),
     "closed": ("datetime", "Closed won, closed lost or disqualified."),
     "outcome": ("string", "won | lost | disqualified | open."),
-    "lost_stage": ("string", "For lost deals, the stage they were lost in (see STAGES)."),
+    "lost_stage": ("string", "For lost deals, the stage they were lost in (see STAGES); pov_queue: gave up waiting "
+                             "for a solution engineer."),
     "acv": ("float", "Annual contract value booked at close, USD (also the quoted size of lost and open deals)."),
     "models": ("float", "Models the customer deploys (per-model pricing splits the ACV evenly)."),
     "retention_90d": ("string", "kept | contracted | churned 90 days after close; <NA> while provisional."),
