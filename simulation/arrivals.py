@@ -35,24 +35,21 @@ def cumulative_intensity(rate_per_day: float, growth_per_year: float, days: np.n
     return rate_per_day * t if b == 0 else rate_per_day * np.expm1(b * t) / b
 
 
-def _inverse_intensity(rate_per_day: float, growth_per_year: float, mass: np.ndarray) -> np.ndarray:
+def inverse_intensity(rate_per_day: float, growth_per_year: float, mass: np.ndarray) -> np.ndarray:
+    """The day by which ``mass`` arrivals are expected (the inverse of :func:`cumulative_intensity`; a negative mass
+    gives a day before the start)."""
     b = math.log1p(growth_per_year) / DAYS_PER_YEAR
     return mass / rate_per_day if b == 0 else np.log1p(b * mass / rate_per_day) / b
 
 
-def arrival_times(
-    scenario: Scenario, rng: np.random.Generator, start: float = 0.0, end: float | None = None
-) -> np.ndarray:
-    """Sorted arrival days in [start, end) (default: the horizon): a Poisson count, then order statistics of the
-    intensity. A negative ``start`` gives the warm-up's arrivals, the rate's growth run backwards."""
+def arrival_times(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival days in [0, horizon): a Poisson count, then order statistics of the intensity."""
     arrivals = scenario.arrivals
     rate = arrivals.rate_per_week / DAYS_PER_WEEK
-    stop = float(scenario.scenario.horizon_days) if end is None else end
-    before = float(cumulative_intensity(rate, arrivals.growth_per_year, start))
-    total = float(cumulative_intensity(rate, arrivals.growth_per_year, stop)) - before
+    total = float(cumulative_intensity(rate, arrivals.growth_per_year, scenario.scenario.horizon_days))
     count = rng.poisson(total)
-    mass = before + np.sort(rng.random(count)) * total
-    return _inverse_intensity(rate, arrivals.growth_per_year, mass)
+    mass = np.sort(rng.random(count)) * total
+    return inverse_intensity(rate, arrivals.growth_per_year, mass)
 
 
 def attributes(scenario: Scenario, uniforms: np.ndarray, tiers: np.ndarray | None = None) -> Prospects:

@@ -52,12 +52,23 @@ def seed_sequence(seed: Seed) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
+def children(seed: Seed, count: int) -> list[np.random.SeedSequence]:
+    """The first ``count`` children of ``seed``, what ``SeedSequence.spawn`` gives a fresh sequence, without
+    advancing its spawn counter: the same seed object gives the same children however often it is asked (spawn
+    would hand out new ones on a second call, and two scenarios run on one seed object would not see the same
+    prospects)."""
+    parent = seed_sequence(seed)
+    return [
+        np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, k), pool_size=parent.pool_size)
+        for k in range(count)
+    ]
+
+
 def replication_seeds(seed: Seed, count: int) -> list[np.random.SeedSequence]:
     """Independent child seeds for ``count`` replications; replication k gets the same one however runs are split."""
-    return seed_sequence(seed).spawn(count)
+    return children(seed, count)
 
 
 def streams(seed: Seed) -> Streams:
     """The per-purpose generators of one replication."""
-    children = seed_sequence(seed).spawn(len(Streams._fields))
-    return Streams(*(np.random.default_rng(child) for child in children))
+    return Streams(*(np.random.default_rng(child) for child in children(seed, len(Streams._fields))))

@@ -25,14 +25,14 @@ from typing import Final, NamedTuple
 
 import numpy as np
 
-from simulation.arrivals import Prospects, arrival_times, attributes
+from simulation.arrivals import DAYS_PER_WEEK, Prospects, attributes, cumulative_intensity, inverse_intensity
 from simulation.distributions import Distribution
 from simulation.randomness import ATTRIBUTES, SLOTS
 from simulation.scenario import Scenario
 
 FACTOR: Final = 1.5
 QUANTILE: Final = 0.99
-DAYS_PER_WEEK: Final = 7
+CHUNK: Final = 256  # arrival gaps drawn per batch, always the same size so the stream reads the same way
 
 
 class Warmup(NamedTuple):
@@ -65,9 +65,27 @@ def warmup_days(scenario: Scenario) -> float:
     return float(math.ceil(FACTOR * longest_path_days(scenario) / DAYS_PER_WEEK) * DAYS_PER_WEEK)
 
 
+def arrivals_before(scenario: Scenario, rng: np.random.Generator, days: float) -> np.ndarray:
+    """Arrival days in [-days, 0), in time order, generated backwards from the start date (unit-rate gaps mapped
+    through the intensity): a shorter warm-up's arrivals are exactly the last ones of a longer warm-up's, so
+    scenarios whose warm-ups differ in length still open on mostly the same prospects."""
+    a = scenario.arrivals
+    rate = a.rate_per_week / DAYS_PER_WEEK
+    total = -float(cumulative_intensity(rate, a.growth_per_year, -days))  # expected arrivals in [-days, 0)
+    masses = np.zeros(0)
+    while not len(masses) or masses[-1] < total:
+        offset = masses[-1] if len(masses) else 0.0
+        masses = np.append(masses, offset + np.cumsum(rng.exponential(1.0, CHUNK)))
+    masses = masses[masses < total]
+    return inverse_intensity(rate, a.growth_per_year, -masses)[::-1]
+
+
 def warmup_prospects(scenario: Scenario, rng: np.random.Generator) -> Warmup:
-    """The prospects who arrive during the warm-up, with their attributes and stage uniforms (one batch each)."""
+    """The prospects who arrive during the warm-up, with their attributes and stage uniforms (one batch each, from
+    streams of their own and in backward order, so the prospect nearest the start date keeps its draws)."""
     days = warmup_days(scenario)
-    times = arrival_times(scenario, rng, -days, 0.0) if days > 0 else np.zeros(0)
-    prospects = attributes(scenario, rng.random((len(times), len(ATTRIBUTES))))._replace(arrived=times)
-    return Warmup(days, prospects, rng.random((len(times), len(SLOTS))))
+    gaps, traits, stages = rng.spawn(3)
+    times = arrivals_before(scenario, gaps, days) if days > 0 else np.zeros(0)
+    n = len(times)
+    prospects = attributes(scenario, traits.random((n, len(ATTRIBUTES)))[::-1])._replace(arrived=times)
+    return Warmup(days, prospects, stages.random((n, len(SLOTS)))[::-1])

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario, simulate
+from simulation.randomness import replication_seeds
 from simulation.scenario import Scenario
 from tests.conftest import FIXES, SCENARIOS
 
@@ -84,3 +85,12 @@ def test_stacked_fixes_apply_in_start_day_order(ai_startup: Scenario) -> None:
     engineers = ai_startup.pov.solution_engineers
     assert set(se.loc[se["time"] < cut, "capacity"]) == {engineers * per_slot}
     assert set(se.loc[se["time"] > cut, "capacity"]) == {(engineers + 1) * per_slot}  # extra_solution_engineer
+
+
+def test_one_seed_object_gives_the_same_run_every_time(ai_startup: Scenario) -> None:
+    """A SeedSequence handed to simulate twice (two scenarios of a comparison, say) is read, not consumed."""
+    seed = np.random.SeedSequence(31)
+    first, second = simulate(ai_startup, seed), simulate(ai_startup, seed)
+    pd.testing.assert_frame_equal(first.deals, second.deals)
+    fresh = np.random.SeedSequence(31).spawn(3)  # what spawn gives a fresh sequence: seeded results unchanged
+    assert [c.spawn_key for c in replication_seeds(seed, 3)] == [c.spawn_key for c in fresh]

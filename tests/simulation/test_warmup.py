@@ -14,9 +14,10 @@ import pytest
 
 from analysis.kpi import cycle
 from simulation import simulate
-from simulation.randomness import replication_seeds
+from simulation.arrivals import cumulative_intensity
+from simulation.randomness import replication_seeds, streams
 from simulation.scenario import Scenario
-from simulation.warmup import longest_path_days, warmup_days
+from simulation.warmup import longest_path_days, warmup_days, warmup_prospects
 from tests.conftest import variant
 
 Z = 4.0
@@ -50,6 +51,35 @@ def test_the_prospects_after_the_start_date_do_not_depend_on_the_warm_up(tiny: S
         cold[cold["id"].str.startswith("D")][new].reset_index(drop=True),
         warm[warm["id"].str.startswith("D")][new].reset_index(drop=True),
     )
+
+
+def test_a_shorter_warm_up_sees_the_last_prospects_of_a_longer_one(ai_startup: Scenario) -> None:
+    """Arrivals are drawn backwards from the start date, so scenarios whose warm-ups differ in length (a sensitivity
+    swing of the POV length, say) open on the same recent prospects: common random numbers reach the pipeline."""
+    seed = np.random.SeedSequence(6)
+    short = warmup_prospects(variant(ai_startup, scenario={"warmup_days": 200}), streams(seed).warmup)
+    long = warmup_prospects(variant(ai_startup, scenario={"warmup_days": 500}), streams(seed).warmup)
+    recent = long.prospects.arrived >= -200
+    assert recent.sum() == len(short.prospects.arrived) > 10 and (~recent).sum() > 10
+    for a, b in zip(short.prospects, long.prospects, strict=True):
+        assert np.array_equal(a, b[recent])
+    assert np.array_equal(short.uniforms, long.uniforms[recent])
+    assert np.all(np.diff(long.prospects.arrived) > 0) and long.prospects.arrived.min() >= -500
+
+
+@pytest.mark.parametrize("growth", [0.0, 1.0])
+def test_warm_up_arrivals_are_a_poisson_process_of_the_scenarios_rate(ai_startup: Scenario, growth: float) -> None:
+    scenario = variant(ai_startup, scenario={"warmup_days": 364}, arrivals={"growth_per_year": growth})
+    counts = {(-364, -182): [], (-182, 0): []}  # type: dict[tuple[int, int], list[int]]
+    for child in replication_seeds(11, 200):
+        arrived = warmup_prospects(scenario, streams(child).warmup).prospects.arrived
+        for lo, hi in counts:
+            counts[lo, hi].append(int(((arrived >= lo) & (arrived < hi)).sum()))
+    rate = ai_startup.arrivals.rate_per_week / 7
+    for (lo, hi), seen in counts.items():
+        expected = rate * (cumulative_intensity(1.0, growth, hi) - cumulative_intensity(1.0, growth, lo))
+        se = math.sqrt(expected / len(seen))  # Poisson: variance = mean
+        assert abs(np.mean(seen) - expected) <= Z * se, (lo, hi, np.mean(seen), expected)
 
 
 def test_a_given_pipeline_replaces_the_warm_up(ai_startup: Scenario) -> None:
