@@ -50,6 +50,14 @@ def days(delta):
 def with_horizon(scenario, horizon_days):
     \"\"\"The same scenario, simulated for a different number of days.\"\"\"
     return scenario.model_copy(update={"scenario": scenario.scenario.model_copy(update={"horizon_days": horizon_days})})
+
+
+def two_engineer_company(shipped):
+    \"\"\"The lesson's company: the shipped AI-startup baseline as it stood before it was re-tuned to 83 % load, with
+    2 prospects a week, two engineers (10 POV slots) and prospects who never give up waiting (a textbook queue).\"\"\"
+    slower = shipped.model_copy(update={"arrivals": shipped.arrivals.model_copy(update={"rate_per_week": 2.0})})
+    from simulation.scenario import apply_patch
+    return apply_patch(slower, {"pov": {"solution_engineers": 2, "patience_days": None}})
 """
 
 # --------------------------------------------------------------------------------------------------------------
@@ -60,8 +68,10 @@ QUEUES = [
     md("""
     # 1. The solution-engineer queue, Little's law and why waits explode
 
-    Every proof-of-value (POV) needs a solution engineer. In the shipped scenario (`scenarios/ai_startup.toml`) two
-    engineers run five POVs each at once: **10 POV slots**. A prospect whose data access has been granted waits
+    Every proof-of-value (POV) needs a solution engineer. This lesson's company is the shipped AI-startup baseline
+    (`scenarios/ai_startup.toml`) as it stood before it was re-tuned: 2 prospects a week, and two engineers who run
+    five POVs each at once, **10 POV slots**; its prospects never give up waiting. (The shipped baseline now has three
+    engineers at about 83 % load, and prospects who walk away after about 45 days: run `funnelsim validate` on it.) A prospect whose data access has been granted waits
     for a free slot, then the POV runs for 45–90 days. This notebook looks at that queue the way an operations
     person would:
 
@@ -81,13 +91,13 @@ from analysis.kpi.utilisation import usage
 SEED = 7  # one fixed seed: the same prospects every time the notebook runs
 """),
     md("""
-    ## The shipped scenario, one sample path
+    ## The two-engineer company, one sample path
 
     `simulate(scenario, seed)` returns four tables. We need two of them: `deals` (one row per prospect, with the
     date of every stage) and `resources` (every change in the engineers' load: slots, slots busy, deals waiting).
     """),
     code("""
-scenario = load_scenario("../scenarios/ai_startup.toml")
+scenario = two_engineer_company(load_scenario("../scenarios/ai_startup.toml"))
 outcome = simulate(scenario, SEED)
 deals, resources = outcome.deals, outcome.resources
 end = outcome.start_date + outcome.horizon_days * DAY
@@ -208,7 +218,7 @@ plt.show()
 
     To compare it with the simulator we strip the shipped funnel down to that bare queue: every prospect
     qualifies at once, data access is instant, POVs last an exponential 60 days on average and always complete,
-    validation always passes (no extension), and there is no pipeline open on day 1. Then we raise the arrival
+    validation always passes (no extension), and the run starts empty (no warm-up, no pipeline open on day 1). Then we raise the arrival
     rate so the 10 slots are busy 50 % … 95 % of the time.
     """),
     code("""
@@ -219,7 +229,7 @@ mmc = apply_patch(scenario, {
     "pov": {"data_access_days": instant, "data_access_probability": 1.0, "completion_probability": 1.0,
             "duration_days": {"dist": "exponential", "mean": MEAN_POV}},
     "validation": {"pass_probability": 1.0},
-}).model_copy(update={"pipeline": Pipeline()})
+}).model_copy(update={"pipeline": Pipeline(), "scenario": scenario.scenario.model_copy(update={"warmup_days": 0})})
 print(f"{mmc.pov.solution_engineers * mmc.pov.povs_per_engineer} slots; "
       f"at 95 % busy the formula says {erlang_c_wait(0.95 * SLOTS / MEAN_POV, MEAN_POV, SLOTS):.0f} days of wait")
 """),
@@ -268,9 +278,9 @@ plt.show()
     runs of 11 years each pin the mean wait down only roughly. A real startup never sees that long run: it lives
     with the swings.
 
-    ## The shipped scenario is past the wall, and the third engineer
+    ## The two-engineer company is past the wall, and the third engineer
 
-    How busy would the shipped engineers be if nobody ever waited? Give the funnel plenty of engineers (no queue)
+    How busy would its engineers be if nobody ever waited? Give the funnel plenty of engineers (no queue)
     and measure the slots in use: that is the **offered load**, in slots.
     """),
     code("""
@@ -289,11 +299,13 @@ print(f"2 engineers = 10 slots -> rho = {offered / 10:.2f};  3 engineers = 15 sl
     md("""
     The funnel asks for about 11 slots' worth of POV work; two engineers have 10. With ρ above 1 there is no steady
     state at all: the queue grows for as long as the prospects keep coming, which is what the first chart showed.
-    A third engineer (`scenarios/fixes/extra_solution_engineer.toml`, from day 60) gives 15 slots, ρ ≈ 0.73, the
-    flat part of the curve. Same seeds, so the two runs see the very same prospects (common random numbers):
+    A third engineer (`scenarios/fixes/extra_solution_engineer.toml`: one more engineer from day 60) gives 15 slots,
+    ρ ≈ 0.73, the flat part of the curve. Same seeds, so the two runs see the very same prospects (common random numbers):
     """),
     code("""
-extra = load_scenario("../scenarios/ai_startup.toml", fixes=["../scenarios/fixes/extra_solution_engineer.toml"])
+from simulation import load_fix, resolve_fixes
+one_more = load_fix("../scenarios/fixes/extra_solution_engineer.toml")  # { add = 1 }: one more than the company has
+extra = resolve_fixes(scenario.model_copy(update={"fixes": (one_more,)}))
 SEEDS = [1, 2, 3, 4, 5]
 queues, summary = {}, []
 for name, sc in (("2 engineers (baseline)", scenario), ("3 engineers from day 60", extra)):
@@ -377,12 +389,13 @@ print(f"SCCR of 90 -> 60 days: {cycle.sccr_from_cycles(90, 60):.0%};  "
     the settled baseline. The fix is relative (`duration_days = { scale = 0.67 }`), so `resolve_fixes` turns it
     into the absolute POV length for this scenario, as `load_scenario` does for `--fix`. Every configuration is run with the same six seeds, with and without the sandbox:
     common random numbers, so both worlds see exactly the same prospects and the difference is the fix's own
-    effect. We vary the number of solution engineers from 1 (5 POV slots) to 5 (25 slots); the shipped scenario
+    effect. The company is notebook 1's: the shipped baseline before it was re-tuned (2 prospects a week, prospects
+    who never give up). We vary the number of solution engineers from 1 (5 POV slots) to 5 (25 slots); that company
     has 2.
     """),
     code("""
 HORIZON, FIX_DAY = 1095, 365
-base = with_horizon(load_scenario("../scenarios/ai_startup.toml"), HORIZON)
+base = with_horizon(two_engineer_company(load_scenario("../scenarios/ai_startup.toml")), HORIZON)
 sandbox_fix = load_fix("../scenarios/fixes/self_serve_sandbox.toml", offset_days=FIX_DAY - 90)
 sandbox = resolve_fixes(base.model_copy(update={"fixes": (sandbox_fix,)}))
 start = pd.Timestamp(base.scenario.start_date)
@@ -451,7 +464,7 @@ for plan, colour in (("baseline", "tab:orange"), ("sandbox", "tab:blue")):
 ax.axhline(demand, color="grey", ls="--", lw=1)
 ax.annotate("demand: POVs the market asks for", (16, demand * 1.03), color="grey")
 ax.axvline(10, color="grey", lw=0.8)
-ax.annotate("shipped: 2 engineers", (10.3, 0.4), color="grey")
+ax.annotate("the company: 2 engineers", (10.3, 0.4), color="grey")
 ax.set(title="POV throughput = min(demand, capacity)", xlabel="POV slots (5 per solution engineer)",
        ylabel="POVs started per month (steady state)", ylim=(0, demand * 1.25))
 ax.legend(loc="center right", fontsize=9)
@@ -464,7 +477,7 @@ plt.show()
     * **1 engineer (5 slots): capacity-limited.** Both worlds are on their capacity line; the sandbox's shorter POV
       moves about 1.5× as many POVs through the same five slots. This is the only place where the article's
       sentence is (almost) true — and 1.5×, not 2×.
-    * **2 engineers (the shipped scenario): right at the corner.** The baseline is just short of demand, the
+    * **2 engineers (the company as it is): right at the corner.** The baseline is just short of demand, the
       sandbox reaches it: throughput rises by about a tenth (the part of demand that was not being served, plus
       the year-one backlog draining), not by half.
     * **3 or more engineers: demand-limited.** Both worlds run exactly as many POVs as the market asks for. A
@@ -549,7 +562,7 @@ for title, gap in gaps.items():
     (so each quarter averages ~30 won deals instead of ~5).
     """),
     code("""
-SCCR_CONFIGS = {**CONFIGS, "shipped (2 engineers)": 2}
+SCCR_CONFIGS = {**CONFIGS, "the company (2 engineers)": 2}
 last_quarter = (end - DAY).to_period("Q") - 1  # the last whole quarter of the run
 fig, axes = plt.subplots(2, 3, figsize=(13, 7), sharex=True)
 sccr_table = {}
@@ -584,12 +597,14 @@ pd.DataFrame({k: 100 * v for k, v in sccr_table.items()}).round(0).T
 
     * **SCCR is a rate of change.** A one-time fix gives a one-time SCCR: a few good quarters after the switch,
       then back to noise around zero. A CRO cannot "compress 10 % every quarter" from one sandbox.
-    * **The first quarters lie.** A young pipeline closes only its fastest deals first, so the measured cycle gets
-      *longer* for three or four quarters with nothing wrong. Do not judge SCCR before the cycle has settled.
+    * **A young pipeline lies.** A funnel that starts empty closes only its fastest deals first, so the measured
+      cycle gets *longer* for three or four quarters with nothing wrong. funnelsim therefore starts every run from a
+      warm pipeline (README, "Warm start"); a company that has just started selling sees exactly this effect. Do
+      not judge SCCR before the cycle has settled.
     * **Quarter-to-quarter noise is large** even with six seeds pooled; in a real company with ~5 wins a quarter,
       a ±20 % SCCR can be pure luck. Compare against a baseline (a forecast, a control group), not only against
       last quarter.
-    * **In the shipped scenario the sandbox compresses the cycle most**: it shortens the POV *and* drains the queue
+    * **In the two-engineer company the sandbox compresses the cycle most**: it shortens the POV *and* drains the queue
       (ρ drops below 1), so the cycle falls by more than the 22 days the POV lost, yet throughput rose only a few
       percent. A big SCCR with little extra revenue is the signature of a demand-limited funnel.
     * **Capacity-limited with one engineer**, the cycle is mostly queue and keeps growing in both worlds: SCCR stays
