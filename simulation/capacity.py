@@ -20,11 +20,10 @@ from typing import Final, NamedTuple
 import numpy as np
 import pandas as pd
 
-from simulation.arrivals import DAYS_PER_WEEK, cumulative_intensity
+from simulation.arrivals import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulation.plan import STALL_EARLIEST
 from simulation.scenario import Scenario, regimes
 
-DAYS_PER_YEAR: Final = 365.0
 STALLED_SHARE: Final = STALL_EARLIEST + (1 - STALL_EARLIEST) / 2  # mean share of its length a stalled POV runs
 
 
@@ -37,6 +36,7 @@ class Load:
     arrivals_per_day: float  # customers reaching the resource's queue
     days_held: float  # mean units x days one customer holds
     capacity: int
+    patient: bool = False  # customers give up waiting (the scenario sets a patience)
 
     @property
     def offered(self) -> float:
@@ -69,33 +69,35 @@ def loads(s: Scenario, rate_per_week: float | None = None) -> list[Load]:
         done = pov.completion_probability
         extension = done * (1 - val.pass_probability) * val.extension_probability * val.extension_days.mean
         slot_days = done * pov.duration_days.mean + (1 - done) * pov.duration_days.mean * STALLED_SHARE + extension
-        out.append(Load("solution_engineers", day, povs, slot_days, pov.solution_engineers * pov.povs_per_engineer))
+        slots = pov.solution_engineers * pov.povs_per_engineer
+        out.append(Load("solution_engineers", day, povs, slot_days, slots, pov.patience_days is not None))
         passed = val.pass_probability + (1 - val.pass_probability) * val.extension_probability * val.pass_probability
         meetings = povs * done * passed * nego.founder_required_probability
-        out.append(Load("founder", day, meetings, DAYS_PER_WEEK / nego.founder_meetings_per_week, 1))
+        out.append(Load("founder", day, meetings, DAYS_PER_WEEK / nego.founder_meetings_per_week, 1,
+                        nego.founder_patience_days is not None))
     return out
 
 
 def rate_at_end(s: Scenario) -> float:
-    """Arrivals per week on the horizon's last day (the base rate grown by ``growth_per_year``)."""
+    """Arrivals per week on the horizon's last day: the base rate grown by ``growth_per_year`` (compounded, as
+    :func:`simulation.arrivals.cumulative_intensity` grows it)."""
     a = s.arrivals
-    per_day = float(cumulative_intensity(a.rate_per_week, a.growth_per_year, s.scenario.horizon_days + 1.0)
-                    - cumulative_intensity(a.rate_per_week, a.growth_per_year, float(s.scenario.horizon_days)))
-    return per_day
+    return a.rate_per_week * (1 + a.growth_per_year) ** (s.scenario.horizon_days / DAYS_PER_YEAR)
 
 
 def report(s: Scenario) -> list[str]:
     """One line per resource and regime, as ``validate`` prints them (and the end of a growing horizon)."""
     units = {"solution_engineers": "POV slots", "founder": "founder calendar"}
+    rows = [(load, "base" if load.from_day == 0 else f"from day {load.from_day:g}") for load in loads(s)]
+    if s.arrivals.growth_per_year:
+        rows += [(load, "at the horizon's end, arrivals grown") for load in loads(s, rate_at_end(s))[-2:]]
     lines = []
-    for load in loads(s):
-        when = "base" if load.from_day == 0 else f"from day {load.from_day:g}"
-        warning = "  OVERLOADED: the queue cannot settle without patience" if load.utilisation >= 1 else (
+    for load, when in rows:
+        overloaded = ("  OVERLOADED: the excess gives up waiting (patience), a loss at the queue" if load.patient
+                      else "  OVERLOADED: nobody gives up, so the queue grows without end")
+        warning = overloaded if load.utilisation >= 1 else (
             "  (above 0.9: long, erratic waits)" if load.utilisation > 0.9 else "")
         lines.append(f"{load.line(units[load.resource])} [{when}]{warning}")
-    if s.arrivals.growth_per_year:
-        for load in loads(s, rate_at_end(s))[-2:]:
-            lines.append(f"{load.line(units[load.resource])} [at the horizon's end, arrivals grown]")
     return lines
 
 

@@ -117,3 +117,10 @@ def test_an_overloaded_queue_makes_deals_wait_longer_and_longer(ai_startup: Scen
     steady = trend_of(ai_startup)
     assert trend.wait_growth_per_month > 1 and trend.wait_end > 3 * steady.wait_end
     assert "wait " in trend.line() and "NOT SETTLED" in trend.line()
+
+
+def test_a_growing_inflow_is_judged_at_the_horizons_end(ai_startup: Scenario) -> None:
+    growing = variant(ai_startup, arrivals={"growth_per_year": 0.5})
+    assert capacity.rate_at_end(growing) == pytest.approx(2.25 * 1.5 ** (546 / 365))
+    end = [line for line in capacity.report(growing) if "horizon's end" in line]
+    assert len(end) == 2 and "OVERLOADED" in end[0]  # 0.83 x 1.83 = 1.51 by the end
