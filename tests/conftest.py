@@ -3,16 +3,23 @@ tables in the schema of simulation.tables (so each test states only what matters
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, apply_patch
 from simulation.tables import DEALS, REVENUE, SPEND, coerce
+
+# CI (CI=true) runs the same Hypothesis examples every time, so a red build is reproducible; local runs explore.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
