@@ -30,7 +30,6 @@ import pandas as pd
 
 from analysis.montecarlo.compare import paired_delta
 from analysis.montecarlo.forecast import CONFIDENCE
-from simulation.distributions import Distribution
 from simulation.scenario import Scenario, apply_patch
 
 Patch = dict[str, dict[str, Any]]
@@ -38,7 +37,6 @@ TORNADO_COLUMNS: Final = (
     "parameter", "label", "low_text", "high_text", "baseline_mean", "low_mean", "high_mean", "low_delta",
     "high_delta", "low_ci_low", "low_ci_high", "high_ci_low", "high_ci_high", "swing", "n",
 )
-SCALED_KEYS: Final = ("value", "low", "mode", "high", "mean", "sd", "values")
 
 
 @dataclass(frozen=True)
@@ -55,21 +53,6 @@ class Swing:
     def scenarios(self, base: Scenario) -> dict[str, Scenario]:
         """``{"low": ..., "high": ...}`` built from ``base`` (validated)."""
         return {"low": apply_patch(base, self.low), "high": apply_patch(base, self.high)}
-
-
-def scaled(dist: Distribution, factor: float) -> dict[str, Any]:
-    """A distribution's TOML form with every location and scale parameter multiplied by ``factor``.
-
-    >>> from simulation.distributions import Triangular
-    >>> scaled(Triangular(low=45, mode=60, high=90), 0.5)
-    {'dist': 'triangular', 'low': 22.5, 'mode': 30.0, 'high': 45.0}
-    """
-    raw = dist.model_dump(by_alias=True)
-    for key in SCALED_KEYS:
-        if key in raw:
-            value = raw[key]
-            raw[key] = [v * factor for v in value] if isinstance(value, list | tuple) else value * factor
-    return raw
 
 
 def _engineers(count: int) -> str:
@@ -105,8 +88,8 @@ def default_swings(
 
     return [
         Swing("pov_length", "POV length",
-              {"pov": {"duration_days": scaled(pov.duration_days, 1 - duration)}},
-              {"pov": {"duration_days": scaled(pov.duration_days, 1 + duration)}},
+              {"pov": {"duration_days": pov.duration_days.scaled_fields(1 - duration)}},
+              {"pov": {"duration_days": pov.duration_days.scaled_fields(1 + duration)}},
               f"mean {pov_mean * (1 - duration):.0f} d", f"{pov_mean * (1 + duration):.0f} d"),
         Swing("pov_completion", "POV completion rate",
               {"pov": {"completion_probability": _probability(completion, -probability)}},
@@ -118,8 +101,8 @@ def default_swings(
         Swing("win_rate", "Win rate in negotiation", {"negotiation": wins(-win)}, {"negotiation": wins(win)},
               f"{_probability(nego.win_probability, -win):.0%}", f"{_probability(nego.win_probability, win):.0%}"),
         Swing("data_access_delay", "Data-access delay",
-              {"pov": {"data_access_days": scaled(pov.data_access_days, 1 - delay)}},
-              {"pov": {"data_access_days": scaled(pov.data_access_days, 1 + delay)}},
+              {"pov": {"data_access_days": pov.data_access_days.scaled_fields(1 - delay)}},
+              {"pov": {"data_access_days": pov.data_access_days.scaled_fields(1 + delay)}},
               f"mean {access_mean * (1 - delay):.0f} d", f"{access_mean * (1 + delay):.0f} d"),
         Swing("founder_time", "Founder time for final meetings",
               {"negotiation": {"founder_meetings_per_week": meetings * (1 - founder)}},

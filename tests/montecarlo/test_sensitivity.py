@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.montecarlo.sensitivity import Swing, default_swings, scaled, tornado
+from analysis.montecarlo.sensitivity import Swing, default_swings, tornado
 from simulation import load_scenario
 from simulation.cli import main
 from simulation.distributions import LogNormal, Uniform
@@ -17,10 +17,10 @@ from tests.conftest import ROOT
 SHORT = ROOT / "tests" / "fixtures" / "forecast_short.toml"
 
 
-def test_scaling_a_distribution_scales_its_mean() -> None:
+def test_swings_scale_a_distribution_as_a_relative_fix_does() -> None:
     dist = LogNormal.model_validate({"mean": 21, "sd": 10})
-    assert LogNormal.model_validate(scaled(dist, 1.5)).mean == pytest.approx(31.5)
-    assert scaled(Uniform(low=14, high=30), 0.5) == {"dist": "uniform", "low": 7.0, "high": 15.0}
+    assert LogNormal.model_validate(dist.scaled_fields(1.5)).mean == pytest.approx(31.5)
+    assert Uniform(low=14, high=30).scaled_fields(0.5) == {"dist": "uniform", "low": 7.0, "high": 15.0}
 
 
 def test_default_swings_build_valid_scenarios_around_the_base() -> None:
