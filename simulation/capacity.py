@@ -22,6 +22,7 @@ import pandas as pd
 
 from simulation.arrivals import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulation.plan import STALL_EARLIEST
+from simulation.resources import window_means
 from simulation.scenario import Scenario, regimes
 
 STALLED_SHARE: Final = STALL_EARLIEST + (1 - STALL_EARLIEST) / 2  # mean share of its length a stalled POV runs
@@ -136,13 +137,8 @@ def queue_averages(resources: pd.DataFrame, resource: str, start: pd.Timestamp, 
     """Time-average queue length in consecutive 30-day windows from ``start`` (the last one may be shorter)."""
     log = resources[resources["resource"] == resource]
     t = ((log["time"] - start).dt.total_seconds() / 86400).to_numpy(dtype=float)
-    q = log["queue"].to_numpy(dtype=float)
-    keep = t <= days
-    edges = np.append(t[keep], days)
-    area = np.concatenate([[0.0], np.cumsum(q[keep] * np.diff(edges))])
     cuts = np.append(np.arange(0.0, days, WINDOW_DAYS), days)
-    at = np.interp(cuts, edges, area, left=0.0)
-    return np.diff(at) / np.diff(cuts)
+    return window_means(t, log["queue"].to_numpy(dtype=float), cuts)
 
 
 def waits(deals: pd.DataFrame, resource: str, start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import simpy
 
 Row = tuple[float, str, int, int, int]
@@ -104,3 +105,16 @@ def capacity_schedule(starts: Sequence[float], capacities: Sequence[int]) -> lis
         if not schedule or schedule[-1][1] != capacity:
             schedule.append((day, capacity))
     return schedule
+
+
+def window_means(times: np.ndarray, values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Time averages of a logged step function (``values[k]`` holds from ``times[k]`` to the next time; 0 before
+    the first) over the windows between consecutive ``cuts`` (days, increasing): one entry per window.
+
+    >>> window_means(np.array([0.0, 1.5]), np.array([2.0, 4.0]), np.array([0.0, 1.0, 2.0, 3.0])).tolist()
+    [2.0, 3.0, 4.0]
+    """
+    keep = times <= cuts[-1]
+    edges = np.append(times[keep], cuts[-1])
+    area = np.concatenate([[0.0], np.cumsum(values[keep] * np.diff(edges))])
+    return np.diff(np.interp(cuts, edges, area, left=0.0)) / np.diff(cuts)

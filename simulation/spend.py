@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.plan import Timeline
+from simulation.resources import window_means
 from simulation.scenario import Scenario
 from simulation.tables import SPEND, typed_frame
 
@@ -19,12 +20,7 @@ DAYS_PER_MONTH = 365.25 / 12
 
 def daily_busy(times: np.ndarray, busy: np.ndarray, horizon: int) -> np.ndarray:
     """POV-days running (busy slots) on each day 0..horizon-1, from the step function (times, busy)."""
-    if len(times) == 0:
-        return np.zeros(horizon)
-    edges = np.append(times, horizon)
-    area = np.concatenate([[0.0], np.cumsum(busy * np.diff(edges))])
-    grid = np.arange(horizon + 1, dtype=float)
-    return np.diff(np.interp(grid, edges, area))
+    return window_means(times, busy, np.arange(horizon + 1, dtype=float))
 
 
 def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.DataFrame:
