@@ -11,7 +11,7 @@ from typing import Final, NamedTuple
 import numpy as np
 
 from simulation.randomness import ATTRIBUTES
-from simulation.scenario import Scenario, Tiers
+from simulation.scenario import Scenario, Tiers, acv_band
 from simulation.tables import CHANNELS, TIERS
 
 DAYS_PER_WEEK: Final = 7.0
@@ -65,7 +65,8 @@ def attributes(scenario: Scenario, uniforms: np.ndarray, tiers: np.ndarray | Non
     for k, name in enumerate(TIERS):
         mask = tier == k
         spec = getattr(scenario.tiers, name)
-        acv[mask] = spec.acv.ppf(col["acv"][mask])
+        low, high = acv_band(spec.acv, name)  # cut to the tier's band: a "small" deal is never $54K
+        acv[mask] = spec.acv.ppf(low + col["acv"][mask] * (high - low))
         models[mask] = np.maximum(1.0, np.rint(spec.models_per_customer.ppf(col["models"][mask])))
     return Prospects(np.zeros(n), tier, channel, acv, models)
 

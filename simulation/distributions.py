@@ -22,6 +22,7 @@ triangular(low=22.5, mode=30, high=45)
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Annotated, Literal, Self
 
@@ -291,6 +292,34 @@ class Empirical(_Dist):
     @property
     def sd(self) -> float:
         return float(np.std(self.values))
+
+
+@functools.lru_cache(maxsize=1024)
+def first_quantile(dist: _Dist, value: float, *, strict: bool = False) -> float:
+    """The least ``u`` in [0, 1] with ``dist.ppf(u) >= value`` (``> value`` when ``strict``), to 2**-60; 1.0 when
+    no quantile reaches it. A bisection on the quantile function, so it serves every family (cached: a
+    distribution is frozen).
+
+    >>> first_quantile(Uniform(low=0, high=100), 25.0)
+    0.25
+    >>> first_quantile(Empirical(values=[1, 2, 3, 4]), 2.0, strict=True)
+    0.5
+    """
+    if _reaches_at(dist, 0.0, value, strict):
+        return 0.0
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _reaches_at(dist, mid, value, strict):
+            hi = mid
+        else:
+            lo = mid
+    return hi if hi < 1.0 or _reaches_at(dist, np.nextafter(1.0, 0.0), value, strict) else 1.0
+
+
+def _reaches_at(dist: _Dist, u: float, value: float, strict: bool) -> bool:
+    reached = dist.ppf(np.array([u]))[0]
+    return bool(reached > value or (not strict and reached == value))
 
 
 Distribution = Annotated[

@@ -36,7 +36,8 @@ class Ledger:
 
     TIMES = (
         "arrived", "dq_checked", "returned", "pov_requested", "data_access_granted", "pov_started",
-        "pov_ended", "extension_requested", "extension_started", "negotiation_started", "founder_requested",
+        "pov_ended", "extension_requested", "extension_started", "extension_ended", "negotiation_started",
+        "founder_requested",
         "founder_met", "closed",
     )
     FLAGS = (
@@ -58,7 +59,7 @@ class Ledger:
         self.negotiation_started, self.founder_requested, self.founder_met, self.closed = (
             times(), times(), times(), times()
         )
-        self.extension_requested, self.extension_started = times(), times()
+        self.extension_requested, self.extension_started, self.extension_ended = times(), times(), times()
         self.dq_passed, self.educated, self.pov_completed = flags(), flags(), flags()
         self.extended, self.validation_passed, self.founder_in_final_meeting = flags(), flags(), flags()
         self.outcome: list[str] = ["open"] * n
@@ -158,11 +159,18 @@ class Funnel:
         return (yield from self._run_pov(i, req, 0.0))
 
     def pov_running(self, i: int, elapsed: float) -> Process:
-        """Entry point for a deal whose POV was already running on the start date (an engineer is assigned)."""
+        """Entry point for a deal whose POV was running on the start date: it keeps its engineer and its start.
+
+        When the open pipeline holds more running POVs than the scenario has engineer slots, the ones beyond the
+        free slots cannot have an engineer: they queue for one (with no patience: their POV has begun), start
+        when one is free and run in full, since no engineer was working on them."""
         req = self.engineers.request()
+        if req.triggered:
+            self.ledger.pov_started[i] = self.env.now - elapsed
+            return (yield from self._run_pov(i, req, elapsed))
         yield req
-        self.ledger.pov_started[i] = self.env.now - elapsed
-        return (yield from self._run_pov(i, req, elapsed))
+        self.ledger.pov_started[i] = self.env.now
+        return (yield from self._run_pov(i, req, 0.0))
 
     def _run_pov(self, i: int, req: Any, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
@@ -191,7 +199,7 @@ class Funnel:
             ledger.extension_started[i] = env.now
             yield env.timeout(p.ext_days[i])
             self.engineers.release(req)
-            ledger.pov_ended[i] = env.now
+            ledger.extension_ended[i] = env.now  # pov_ended stays the first POV's end: the queue between is waiting
             p = self.plans.at(env.now)
             yield env.timeout(p.val2_days[i])
             if p.val2_pass[i]:

@@ -15,13 +15,15 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from simulation.distributions import Distribution, Fixed
+from simulation.distributions import Distribution, Fixed, first_quantile
+from simulation.tables import LARGE_MIN_ACV, SMALL_MAX_ACV, TIERS
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Days = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 SHARE_TOLERANCE: Final = 1e-6
+ARTICLE_QTE_DAYS: Final = 45.0  # article B: "A healthy QTE velocity is under 45 days"
 
 
 class Section(BaseModel):
@@ -91,9 +93,31 @@ class Tier(Section):
 
 
 class Tiers(Section):
+    """Each tier's ACV is drawn within article A's band for it (:func:`acv_band`), so a deal's tier and ACV agree."""
+
     small: Tier
     mid: Tier
     large: Tier
+
+    @model_validator(mode="after")
+    def _acv_within_bands(self) -> Self:
+        for name, band in zip(TIERS, ("under $50K", "$50K-$150K", "over $150K"), strict=True):
+            acv = getattr(self, name).acv
+            low, high = acv_band(acv, name)
+            if high <= low:
+                raise ValueError(f"{name}.acv: {acv} never falls in the {name} tier's band ({band}, article A)")
+        return self
+
+
+def acv_band(acv: Distribution, tier: str) -> tuple[float, float]:
+    """The quantiles ``(low, high)`` of ``acv`` between which it lies in ``tier``'s ACV band: the engine maps a
+    uniform ``u`` to ``acv.ppf(low + u * (high - low))``, the distribution cut to the band (inverse-CDF sampling,
+    so common random numbers still hold)."""
+    starts = {"small": (0.0, False), "mid": (SMALL_MAX_ACV, False), "large": (LARGE_MIN_ACV, True)}
+    low = first_quantile(acv, *starts[tier][:1], strict=starts[tier][1])
+    ends = {"small": (SMALL_MAX_ACV, False), "mid": (LARGE_MIN_ACV, True)}
+    high = first_quantile(acv, ends[tier][0], strict=ends[tier][1]) if tier in ends else 1.0
+    return low, high
 
 
 class DataQuality(Section):
@@ -220,15 +244,24 @@ class Targets(Section):
     nnarr_12_months: Money = 0.0
     c2re_max: float = Field(default=1.5, gt=0)
     c2re_min: float = Field(default=0.5, ge=0)
-    qte_velocity_days: float = Field(default=45, gt=0)
+    qte_velocity_days: float = Field(default=45, gt=0, allow_inf_nan=False)
+    qte_velocity_reason: str = Field(default="", description="Why the scenario's QTE target is not article B's 45")
     grr_min: Probability = 0.8
     completion_rate_min: Probability = 0.4
     pov_to_pipeline_min: Probability = 0.4
     green_at: float = Field(default=1.0, gt=0, description="NNARR pace (share of pro-rated target) for green")
     yellow_at: float = Field(default=0.8, gt=0, description="NNARR pace for yellow; below it is red")
+    c2re_counts_pov_compute: bool = Field(
+        default=True, description="C2RE's spend includes the POV compute category (see scenarios/ai_startup.toml)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        if self.qte_velocity_days != ARTICLE_QTE_DAYS and not self.qte_velocity_reason.strip():
+            raise ValueError(
+                f"qte_velocity_days = {self.qte_velocity_days:g} departs from article B's {ARTICLE_QTE_DAYS:g}: "
+                "say why in qte_velocity_reason (it is shown beside every QTE health check and bonus)"
+            )
         if self.yellow_at > self.green_at:
             raise ValueError("yellow_at must not exceed green_at")
         if self.c2re_min > self.c2re_max:

@@ -2,7 +2,12 @@
 
 Monthly costs are spread over the days of their month (a whole month costs exactly the monthly figure; a fix or a
 CRO starting mid-month is prorated by day). POV compute is charged per engineer-day actually spent on POVs, from
-the solution-engineer occupancy the model recorded.
+the solution-engineer occupancy the model recorded. The CRO's retainer runs from the day the CRO starts work
+(``[cro] start_delay_days`` after the start date) for ``engagement_months``: the one rule the CRO cost calculator
+follows too.
+
+Each row says which days it covers (``start`` to ``end``, end excluded): the whole month, except the first and last
+months of a run, which cover only the run's days. A KPI window charges a row by the share of those days inside it.
 """
 
 from __future__ import annotations
@@ -52,12 +57,17 @@ def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.Data
     month_code = (dates.year * 12 + dates.month - 1).to_numpy()
     first, index = np.unique(month_code, return_inverse=True)
     month_start = np.array([f"{c // 12:04d}-{c % 12 + 1:02d}-01" for c in first], dtype="datetime64[ns]")
+    next_month = np.array([f"{(c + 1) // 12:04d}-{(c + 1) % 12 + 1:02d}-01" for c in first], dtype="datetime64[ns]")
+    run_start = np.datetime64(dates[0], "ns")
+    run_end = np.datetime64(dates[-1] + pd.Timedelta(days=1), "ns")
     totals = {name: np.bincount(index, weights=values, minlength=len(first)) for name, values in daily.items()}
     return typed_frame(
         {
             "month": np.repeat(month_start, len(daily)),
             "category": list(daily) * len(first),
             "amount": np.column_stack(list(totals.values())).ravel(),
+            "start": np.repeat(np.maximum(month_start, run_start), len(daily)),
+            "end": np.repeat(np.minimum(next_month, run_end), len(daily)),
         },
         SPEND,
     )

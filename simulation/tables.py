@@ -38,6 +38,9 @@ STAGE_ENTERED: Final[Mapping[str, str]] = {
     "validation": "pov_ended",
     "negotiation": "negotiation_started",
 }
+# Article A's deal-size tiers by ACV (USD): "under $50K, $50K-$150K, over $150K" (both $50K and $150K are mid).
+SMALL_MAX_ACV: Final = 50_000.0
+LARGE_MIN_ACV: Final = 150_000.0
 RETENTION: Final = ("kept", "contracted", "churned")
 REVENUE_EVENTS: Final = ("new", "churn_90d", "contraction_90d", "renewal", "expansion", "contraction", "churn")
 SPEND_CATEGORIES: Final = (
@@ -62,11 +65,12 @@ DEALS: Final[Schema] = {
     "pov_requested": ("datetime", "Agreed to a technical evaluation; the data-access / privacy review starts."),
     "data_access_granted": ("datetime", "Data access granted: the POV may start once a solution engineer is free."),
     "pov_started": ("datetime", "A solution engineer was assigned and the model runs on the prospect's data."),
-    "pov_ended": ("datetime", "The technical evaluation ended (completed or stalled), extension included."),
+    "pov_ended": ("datetime", "The POV ended (completed or stalled); an extension is dated apart (extension_*)."),
     "pov_completed": ("boolean", "The POV ran to completion (False: stalled and dropped)."),
     "extended": ("boolean", "Results were unclear and the evaluation was extended once."),
     "extension_requested": ("datetime", "The extension asked for a solution engineer again (queue entry)."),
-    "extension_started": ("datetime", "An engineer picked the extension up (queue exit); it ends at pov_ended."),
+    "extension_started": ("datetime", "An engineer picked the extension up (queue exit)."),
+    "extension_ended": ("datetime", "The extension's engineer work ended; the evaluation ends here when extended."),
     "validation_passed": ("boolean", "Model-accuracy validation: 'results clear?'."),
     "negotiation_started": ("datetime", "Commercial negotiation began."),
     "founder_in_final_meeting": ("boolean", "The founder was needed in the final meeting."),
@@ -95,6 +99,10 @@ SPEND: Final[Schema] = {
     "month": ("datetime", "First day of the calendar month."),
     "category": ("string", "marketing | account_executives | solution_engineers | pov_compute | cro_retainer."),
     "amount": ("float", "Sales and marketing cash spent in the month, USD."),
+    "start": ("datetime", "First day the amount covers (empty: the month's first day; a run's first month starts "
+                          "on its start date)."),
+    "end": ("datetime", "Day after the last day covered (empty: next month's first day; a run's last month ends "
+                        "with its horizon)."),
 }
 
 RESOURCES: Final[Schema] = {
@@ -103,6 +111,13 @@ RESOURCES: Final[Schema] = {
     "capacity": ("int", "Units available from this time on (POV slots = engineers x POVs each; fixes may change it)."),
     "busy": ("int", "Units in use from this time on."),
     "queue": ("int", "Deals waiting from this time on."),
+}
+
+# The columns a table read from a file must have; the others may be absent (added empty, meaning their default).
+REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
+    "spend": ("month", "category", "amount"),
+    "revenue": tuple(REVENUE),
+    "resources": tuple(RESOURCES),
 }
 
 TABLES: Final[Mapping[str, Schema]] = {
@@ -172,6 +187,17 @@ def typed_frame(data: Mapping[str, object], schema: Schema) -> pd.DataFrame:
         else:
             columns[column] = np.asarray(values, dtype=_PANDAS_DTYPES[kind])
     return pd.DataFrame(columns, columns=list(schema))
+
+
+def tier_of_acv(acv: pd.Series) -> pd.Series:
+    """Article A's deal-size tier of each ACV: small (< $50K), mid ($50K-$150K inclusive), large (> $150K).
+
+    >>> tier_of_acv(pd.Series([49_999.0, 50_000.0, 150_000.0, 150_001.0])).tolist()
+    ['small', 'mid', 'mid', 'large']
+    """
+    values = acv.to_numpy(dtype=float)
+    tier = np.select([values < SMALL_MAX_ACV, values <= LARGE_MIN_ACV, values > LARGE_MIN_ACV], list(TIERS), "")
+    return pd.Series(tier, index=acv.index, dtype="string").replace("", pd.NA)
 
 
 def current_stage(deals: pd.DataFrame) -> pd.Series:

@@ -18,10 +18,12 @@ import pandas as pd
 from analysis.kpi import cycle, funnel, nnarr
 from analysis.kpi.kpis import METRICS, amount_note, health_table, kpi_summary
 from analysis.kpi.periods import DAY, PeriodError, PeriodLike, as_period, label, period_range, timestamp
+from analysis.report.inputs import read_scenario_json
 from simulation.errors import InputError
+from simulation.loader import load_scenario
 from simulation.outputs import write_csv
 from simulation.scenario import Targets
-from simulation.tables import DEALS, REVENUE, SPEND, read_csv
+from simulation.tables import DEALS, REQUIRED, REVENUE, SPEND, read_csv
 
 DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
@@ -49,6 +51,12 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--freq", choices=("Q", "M"), default="Q", help="period length without --period (default Q)")
     parser.add_argument("--as-of", help="end date of the trailing-30-day C2RE (default: the period or data end)")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        help="scenario TOML whose [targets] judge the KPIs (default: the run folder's scenario.json, else the "
+        "articles' thresholds)",
+    )
     parser.add_argument("--nnarr-target", type=float, help="NNARR target per 6 months, pro-rated to each period")
     parser.add_argument("--quota", type=float, help="quota per period for the classic quota attainment")
     parser.add_argument("--out", type=Path, required=True, help="folder for kpis.csv, health.csv and the breakdowns")
@@ -66,6 +74,19 @@ def parse_period(text: str) -> PeriodLike:
     return as_period(text.strip())
 
 
+def scenario_targets(args: argparse.Namespace) -> Targets:
+    """The targets that judge the KPIs: ``--scenario``, else the run folder's ``scenario.json``, else the articles'
+    thresholds; ``--nnarr-target`` overrides the 6-month NNARR target."""
+    targets = Targets()
+    if args.scenario is not None:
+        targets = load_scenario(args.scenario).targets
+    elif args.deals.is_dir() and (args.deals / "scenario.json").exists():
+        targets = read_scenario_json(args.deals / "scenario.json").targets
+    if args.nnarr_target:
+        targets = targets.model_copy(update={"nnarr_6_months": args.nnarr_target})
+    return targets
+
+
 def load_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     deals_path, spend_path, revenue_path = args.deals, args.spend, args.revenue
     if deals_path.is_dir():
@@ -74,8 +95,8 @@ def load_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | 
         spend_path = spend_path or (folder / "spend.csv" if (folder / "spend.csv").exists() else None)
         revenue_path = revenue_path or (folder / "revenue.csv" if (folder / "revenue.csv").exists() else None)
     deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED)
-    spend = read_csv(spend_path, SPEND, required=tuple(SPEND)) if spend_path else None
-    revenue = read_csv(revenue_path, REVENUE, required=tuple(REVENUE)) if revenue_path else None
+    spend = read_csv(spend_path, SPEND, required=REQUIRED["spend"]) if spend_path else None
+    revenue = read_csv(revenue_path, REVENUE, required=REQUIRED["revenue"]) if revenue_path else None
     return deals, spend, revenue
 
 
@@ -87,11 +108,11 @@ def kpis_command(args: argparse.Namespace) -> int:
     if not periods:
         spans = [deals["closed"], *([spend["month"]] if spend is not None else [])]
         periods = [*period_range(spans, args.freq), None]
-    targets = Targets(nnarr_6_months=args.nnarr_target) if args.nnarr_target else Targets()
+    targets = scenario_targets(args)
     as_of = timestamp(args.as_of) if args.as_of else None
-    options: dict[str, Any] = {"spend": spend, "revenue": revenue, "as_of": as_of, "quota": args.quota}
-    if args.nnarr_target:
-        options["targets"] = targets
+    options: dict[str, Any] = {
+        "spend": spend, "revenue": revenue, "as_of": as_of, "quota": args.quota, "targets": targets,
+    }
     summaries = {label(p): kpi_summary(deals, p, **options) for p in periods}
 
     table = pd.DataFrame(summaries)

@@ -29,12 +29,11 @@ import pandas as pd
 
 from analysis.crm.mapping import DATE_COLUMNS, Mapping, MappingError
 from simulation.errors import InputError
-from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage
+from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage, tier_of_acv
 
 DEFAULT_MAX_ROWS: Final = 2_000_000
 CHUNK_ROWS: Final = 250_000
 MOSTLY_BAD: Final = 0.5  # a date column with more than this share unparseable is a wrong format, not bad rows
-TIER_BOUNDS: Final = (50_000.0, 150_000.0)  # article A: small < $50K, mid $50-150K, large > $150K
 EXAMPLES: Final = 3
 # Funnel order of the timestamps a deal collects (checked for order; closed last).
 ORDER: Final = (
@@ -164,7 +163,7 @@ def import_deals(
         value = out["lost_stage"][bad_stage].iloc[0]
         raise CrmError(f"{path}: column {cols.get('lost_stage')!r}: {value!r} is not a funnel stage "
                        f"({', '.join(STAGES)})")
-    out["tier"] = _labels(raw, "tier", mapping, path, TIERS) if "tier" in cols else _tier_from_acv(out["acv"])
+    out["tier"] = _labels(raw, "tier", mapping, path, TIERS) if "tier" in cols else tier_of_acv(out["acv"])
     out["channel"] = _labels(raw, "channel", mapping, path, CHANNELS) if "channel" in cols else pd.NA
     _rows_in_order(out, mapping, skip, report)
     extras: dict[str, str] = {"owner": cols["owner"]} if "owner" in cols else {}
@@ -258,12 +257,6 @@ def _labels(raw: pd.DataFrame, key: str, mapping: Mapping, path: Path, allowed: 
         raise CrmError(f"{path}: column {column!r}: value {values[unknown].iloc[0]!r} is not a {key} "
                        f"({', '.join(allowed)}); map it in [{key}s] (\"*\" maps any other value)")
     return mapped.astype("string")
-
-
-def _tier_from_acv(acv: pd.Series) -> pd.Series:
-    small, large = TIER_BOUNDS
-    tier = np.select([acv < small, acv <= large, acv > large], ["small", "mid", "large"], default="")
-    return pd.Series(tier, index=acv.index, dtype="string").replace("", pd.NA)
 
 
 def _rows_in_order(out: pd.DataFrame, mapping: Mapping, skip: Skip, report: ImportReport) -> None:

@@ -8,9 +8,12 @@ Figures are the articles' ranges; a single planning value is the middle of a ran
   bonus", Series B ($5M+ ARR) "$18k–$25k/mo + bonus". Article B gives no equity figure: pre-revenue uses
   article A's fractional range (0.5–2.0 %, "often included for earlier-stage engagements"), later stages none.
 
-Equity is valued at a stated company valuation (percent × valuation), fees over the whole engagement (the
-clock starts at the decision to hire, so a full-time CRO's slower start costs impact, not fees). Benefits are
-a rate on the full-time salary that the caller states (article A names them without a figure; default 0)."""
+Equity is valued at a stated company valuation (percent × valuation). One rule for fees everywhere (this module
+and the simulated spend ledger): the clock starts at the decision to hire, and the fee is paid from the CRO's
+first day, ``start_delay_days`` (here ``weeks_to_impact``) later; before that there is neither fee nor impact. So
+over a planning window a slower start buys fewer months of impact and pays fewer months of fee (a full-time
+hire's salary during onboarding, inside article A's 8-12 weeks, is left out: a planning simplification). Benefits
+are a rate on the full-time salary that the caller states (article A names them without a figure; default 0)."""
 
 from __future__ import annotations
 
@@ -152,24 +155,24 @@ class EngagementCost:
 
 
 def engagement_cost(option: CroOption, months: float, valuation: float = 0.0) -> EngagementCost:
-    """Total cost of a CRO over ``months``: fees (with benefits) plus equity at ``valuation``; the months of
-    impact are the engagement minus the weeks to impact.
+    """Cost of a CRO over a window of ``months`` from the decision to hire: fees (with benefits) from the CRO's
+    first day to the window's end, plus equity at ``valuation``; the months of impact are those same paid months.
 
     >>> cost = engagement_cost(FRACTIONAL, months=12, valuation=10_000_000)
-    >>> cost.fees, cost.equity, cost.total
-    (180000.0, 125000.0, 305000.0)
+    >>> round(cost.months_of_impact, 2), round(cost.fees), cost.equity
+    (11.31, 169651, 125000.0)
     """
     if months <= 0:
         raise CompError(f"an engagement needs a positive number of months, got {months}")
-    fees = option.monthly_fee * (1 + option.benefits_rate) * months
-    impact = max(months - option.weeks_to_impact / WEEKS_PER_MONTH, 0.0)
+    paid = max(months - option.weeks_to_impact / WEEKS_PER_MONTH, 0.0)
+    fees = option.monthly_fee * (1 + option.benefits_rate) * paid
     return EngagementCost(
         kind=option.kind,
         months=float(months),
         fees=float(fees),
         equity=equity_cost(option.equity_percent, valuation),
         weeks_to_impact=option.weeks_to_impact,
-        months_of_impact=impact,
+        months_of_impact=paid,
     )
 
 
@@ -179,8 +182,8 @@ def compare_cro_options(
     fractional: CroOption = FRACTIONAL,
     full_time: CroOption = FULL_TIME,
 ) -> pd.DataFrame:
-    """Fractional vs full-time CRO over the same engagement: one row each (fees, equity, total, weeks to
-    impact, months of impact, cost per month of impact)."""
+    """Fractional vs full-time CRO over the same window from the decision to hire: one row each (fees, equity,
+    total, weeks to impact, months of impact, cost per month of impact)."""
     rows = [engagement_cost(option, months, valuation).as_dict() for option in (fractional, full_time)]
     return pd.DataFrame(rows).set_index("kind")
 
@@ -194,6 +197,9 @@ def option_for(cro: CroLike, benefits_rate: float = 0.0) -> CroOption:
 
 
 def cost_for(cro: CroLike, valuation: float = 0.0, months: float | None = None) -> EngagementCost:
-    """Engagement cost of a scenario's CRO (``months`` defaults to its ``engagement_months``, else 12)."""
-    length = months if months is not None else (cro.engagement_months or 12.0)
-    return engagement_cost(option_for(cro), length, valuation)
+    """Cost of a scenario's CRO over ``months`` from the decision to hire; by default the whole engagement: the
+    start delay plus ``engagement_months`` (else 12) of fees, exactly what the spend ledger charges."""
+    option = option_for(cro)
+    delay = option.weeks_to_impact / WEEKS_PER_MONTH
+    length = months if months is not None else delay + (cro.engagement_months or 12.0)
+    return engagement_cost(option, length, valuation)

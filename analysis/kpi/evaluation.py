@@ -59,14 +59,16 @@ def qte_velocity(
     *,
     start: str = "data_access_granted",
     end: str = "closed",
+    outcomes: tuple[str, ...] = ("won", "lost", "disqualified"),
 ) -> Velocity:
     """QTE velocity: days from data access granted to contract signed or dropped out (deals ended in the
     period).
 
     Article B: "the time from when a prospect agrees to a technical evaluation (granting data access) to when
-    they either sign a contract or drop out. A healthy QTE velocity is under 45 days"."""
+    they either sign a contract or drop out. A healthy QTE velocity is under 45 days". Early drop-outs make it
+    look faster: :func:`qte_velocity_signed` is the same over signed deals only (``outcomes``)."""
     require(deals, (start, end, "outcome"), "deals", "QTE velocity")
-    mask = deals[start].notna() & deals[end].notna() & is_value(deals["outcome"], "won", "lost", "disqualified")
+    mask = deals[start].notna() & deals[end].notna() & is_value(deals["outcome"], *outcomes)
     mask &= within(deals[end], period)
     picked = days(deals.loc[mask, end] - deals.loc[mask, start])
     if picked.empty:
@@ -74,21 +76,35 @@ def qte_velocity(
     return Velocity(float(picked.mean()), float(picked.median()), len(picked))
 
 
+def qte_velocity_signed(deals: pd.DataFrame, period: PeriodLike | None = None) -> Velocity:
+    """QTE velocity of the deals signed in the period only: days from data access granted to contract signed."""
+    return qte_velocity(deals, period, outcomes=("won",))
+
+
+def evaluation_end(deals: pd.DataFrame) -> pd.Series:
+    """When each technical evaluation ended: the extension's end when it was extended, else the POV's end."""
+    ended = deals["pov_ended"]
+    return deals["extension_ended"].fillna(ended) if "extension_ended" in deals.columns else ended
+
+
 def evaluation_completion_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
     """Technical-evaluation completion rate: share of evaluations (begun at data access) that ran to
     completion.
 
     Article B: "prospects who enter a technical evaluation and never finish it ... If that rate is below 40%,
-    the evaluation process is too complex". An evaluation is decided when the POV ended (completed or stalled)
-    or the deal was dropped while waiting for it; it belongs to the period of ``pov_ended`` (else ``closed``).
+    the evaluation process is too complex". The evaluations are the POVs that :func:`pov_to_pipeline` counts
+    (every deal with a ``pov_started``, those already running on a table's first day included, which have no
+    data-access date) plus the deals dropped after data access while still waiting for an engineer. One is decided
+    when the POV completed or stalled, or the deal was dropped; it belongs to the period of the evaluation's end
+    (:func:`evaluation_end`), else of ``closed``.
     """
     require(
         deals,
-        ("data_access_granted", "pov_completed", "pov_ended", "outcome", "closed"),
+        ("data_access_granted", "pov_started", "pov_completed", "pov_ended", "outcome", "closed"),
         "deals",
         "the evaluation completion rate",
     )
-    entered = deals["data_access_granted"].notna()
+    entered = deals["data_access_granted"].notna() | deals["pov_started"].notna()
     known = deals["pov_completed"].astype("boolean")
     reached_negotiation = (
         deals["negotiation_started"].notna()
@@ -98,7 +114,7 @@ def evaluation_completion_rate(deals: pd.DataFrame, period: PeriodLike | None = 
     completed = entered & (flag(known) | (known.isna() & reached_negotiation))
     stalled = known.eq(False).fillna(False).astype(bool)
     failed = entered & ~completed & (stalled | _ended(deals))
-    return _rate(completed, completed | failed, deals["pov_ended"].fillna(deals["closed"]), period)
+    return _rate(completed, completed | failed, evaluation_end(deals).fillna(deals["closed"]), period)
 
 
 def pov_to_pipeline(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
@@ -116,13 +132,22 @@ def pov_to_pipeline(deals: pd.DataFrame, period: PeriodLike | None = None) -> Ra
 
 
 def pov_win_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
-    """POV win rate: share of deals that started a POV and closed (won or lost) in the period that were
-    won."""
+    """POV win rate (article A's conversion metric): of the deals that started a POV and closed in the period
+    (won, lost or dropped), the share won."""
     require(deals, ("pov_started", "outcome", "closed"), "deals", "the POV win rate")
     povs = deals["pov_started"].notna() & deals["closed"].notna()
     won = povs & is_value(deals["outcome"], "won")
     decided = povs & is_value(deals["outcome"], "won", "lost", "disqualified")
     return _rate(won, decided, deals["closed"], period)
+
+
+def negotiation_win_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
+    """Negotiation win rate: of the deals that reached commercial negotiation and closed in the period, the share
+    won."""
+    require(deals, ("negotiation_started", "outcome", "closed"), "deals", "the negotiation win rate")
+    negotiated = deals["negotiation_started"].notna() & deals["closed"].notna()
+    decided = negotiated & is_value(deals["outcome"], "won", "lost", "disqualified")
+    return _rate(decided & is_value(deals["outcome"], "won"), decided, deals["closed"], period)
 
 
 def founder_involvement_reduction_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
@@ -138,8 +163,9 @@ def founder_involvement_reduction_rate(deals: pd.DataFrame, period: PeriodLike |
     return _rate(without, won, deals["closed"], period)
 
 
-def win_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
-    """Win rate: share of deals closed in the period (won, lost or disqualified) that were won."""
-    require(deals, ("outcome", "closed"), "deals", "the win rate")
+def lead_to_win_rate(deals: pd.DataFrame, period: PeriodLike | None = None) -> Rate:
+    """Lead-to-win rate: of every deal closed in the period (won, lost, or disqualified at the data-quality
+    check), the share won; the widest denominator of the three win rates."""
+    require(deals, ("outcome", "closed"), "deals", "the lead-to-win rate")
     decided = is_value(deals["outcome"], "won", "lost", "disqualified") & deals["closed"].notna()
     return _rate(decided & is_value(deals["outcome"], "won"), decided, deals["closed"], period)

@@ -9,8 +9,9 @@ stage           entered at               left at                   waiting (the 
 data_quality    arrived                  pov_requested             nurture: returned − arrived (educated ones)
 data_access     pov_requested            data_access_granted       none (the privacy review is work)
 pov_queue       data_access_granted      pov_started               all of it (no solution engineer free)
-pov             pov_started              pov_ended                 none
-validation      pov_ended (if completed) negotiation_started       none
+pov             pov_started              pov_ended                 none (the first POV; an extension is apart)
+validation      pov_ended (if completed) negotiation_started       extension queue: extension_started −
+                                                                   extension_requested (engineer busy)
 negotiation     negotiation_started      closed                    founder queue: founder_met − requested
 ==============  =======================  ========================  ==========================================
 
@@ -140,6 +141,12 @@ def _waiting(deals: pd.DataFrame, stage: str, total: pd.Series) -> pd.Series:
         return nurture.fillna(0.0).clip(lower=0).combine(total, min)
     if stage == "negotiation":
         queue = days(_times(deals, "founder_met") - _times(deals, "founder_requested"))
+        return queue.fillna(0.0).clip(lower=0).combine(total, min)
+    if stage == "validation":
+        # An unclear result asks for an engineer again: the wait for one is queueing, not validation work. A
+        # deal lost while still queueing waited from the request to its close.
+        until = _times(deals, "extension_started").fillna(deals["closed"])
+        queue = days(until - _times(deals, "extension_requested"))
         return queue.fillna(0.0).clip(lower=0).combine(total, min)
     return zero
 

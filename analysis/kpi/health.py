@@ -7,11 +7,13 @@ Thresholds, with each boundary on the healthy side:
 metric                      green                                      source
 ==========================  =========================================  ========================================
 c2re, c2re_trailing_30d     0.5 <= C2RE <= 1.5 (below 0.5: yellow)     A: "a healthy range is 0.5 to 1.5"
-qte_velocity_days           < 45 days                                  B: "under 45 days"
+qte_velocity_days           < 45 days, or the scenario's own target    B: "under 45 days"; step 4: "Agree on
+                            with its reason                            a QTE velocity target"
 evaluation_completion_rate  >= 40 %                                    B: "If that rate is below 40%"
 pov_to_pipeline             >= 40 %                                    A: "If this is below 40%"
 grr_model, grr_account,     >= 80 %; 70-80 % yellow; below 70 % red    B: "above 80%"; "below 70%" PMF;
-partner_grr                 (below 60 %: fix the product first)        "below 60%" fix the product
+partner_grr                 (below 60 %: fix the product first); of    "below 60%" fix the product
+                            customers past their 90-day check only
 nnarr_pace                  >= 100 % of the pro-rated target;          A: "NNARR to date vs. target (with a
                             >= 80 % yellow; below red                  red/yellow/green status)"
 se_queue_growth             the engineer queue grows by at most 0.5    ours: a queue that keeps growing means
@@ -61,6 +63,8 @@ class TargetsLike(Protocol):
     @property
     def qte_velocity_days(self) -> float: ...
     @property
+    def qte_velocity_reason(self) -> str: ...
+    @property
     def grr_min(self) -> float: ...
     @property
     def completion_rate_min(self) -> float: ...
@@ -70,6 +74,8 @@ class TargetsLike(Protocol):
     def green_at(self) -> float: ...
     @property
     def yellow_at(self) -> float: ...
+    @property
+    def c2re_counts_pov_compute(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,13 @@ class ArticleTargets:
     c2re_max: float = C2RE_RANGE[1]
     c2re_min: float = C2RE_RANGE[0]
     qte_velocity_days: float = QTE_VELOCITY_MAX_DAYS
+    qte_velocity_reason: str = ""
     grr_min: float = GRR_MATURE
     completion_rate_min: float = COMPLETION_RATE_MIN
     pov_to_pipeline_min: float = POV_TO_PIPELINE_MIN
     green_at: float = PACE_GREEN
     yellow_at: float = PACE_YELLOW
+    c2re_counts_pov_compute: bool = True
 
 
 ARTICLE_TARGETS: Final = ArticleTargets()
@@ -134,9 +142,25 @@ def check_c2re(value: float, low: float = C2RE_RANGE[0], high: float = C2RE_RANG
     return Check(metric, value, "green", "Within the healthy range.", threshold)
 
 
-def check_qte_velocity(days: float, max_days: float = QTE_VELOCITY_MAX_DAYS) -> Check:
-    """QTE velocity against article B's "under 45 days"."""
-    metric, threshold = "qte_velocity_days", f"< {max_days:g} days"
+def qte_threshold(max_days: float = QTE_VELOCITY_MAX_DAYS, reason: str = "") -> str:
+    """The QTE velocity line as people read it: article B's, or the scenario's own with its reason.
+
+    >>> qte_threshold()
+    '< 45 days (article B)'
+    >>> qte_threshold(75, "POVs alone run 45-90 days")
+    "< 75 days, the scenario's target: POVs alone run 45-90 days (article B's 45 days does not apply)"
+    """
+    if max_days == QTE_VELOCITY_MAX_DAYS:
+        return f"< {max_days:g} days (article B)"
+    why = f": {reason.strip()}" if reason.strip() else ""
+    article = f"article B's {QTE_VELOCITY_MAX_DAYS:g} days does not apply"
+    return f"< {max_days:g} days, the scenario's target{why} ({article})"
+
+
+def check_qte_velocity(days: float, max_days: float = QTE_VELOCITY_MAX_DAYS, reason: str = "") -> Check:
+    """QTE velocity against article B's "under 45 days", or the scenario's own target (article B, step 4: "Agree
+    on a QTE velocity target") with the ``reason`` it gives, named in the threshold."""
+    metric, threshold = "qte_velocity_days", qte_threshold(max_days, reason)
     if _missing(days):
         return Check(metric, math.nan, "n/a", "No evaluation ended in the period.", threshold)
     if days < max_days:
@@ -180,7 +204,9 @@ def check_grr(value: float, mature: float = GRR_MATURE, metric: str = "grr") -> 
     """
     threshold = f">= {mature:.0%}"
     if _missing(value):
-        return Check(metric, math.nan, "n/a", "No existing customers at the period start.", threshold)
+        advice = ("No existing customers at the period start (a customer joins GRR's cohort once its 90-day check, "
+                  "which NNARR already nets, is behind it).")
+        return Check(metric, math.nan, "n/a", advice, threshold)
     if value >= mature:
         return Check(metric, value, "green", "Retention at the mature-model target.", threshold)
     if value >= GRR_PMF_PROBLEM:
@@ -236,7 +262,7 @@ def checkers(targets: TargetsLike | None = None) -> dict[str, Checker]:
         "nnarr_pace": lambda v: check_nnarr_pace(v, t.green_at, t.yellow_at),
         "c2re": lambda v: check_c2re(v, t.c2re_min, t.c2re_max),
         "c2re_trailing_30d": lambda v: check_c2re(v, t.c2re_min, t.c2re_max, metric="c2re_trailing_30d"),
-        "qte_velocity_days": lambda v: check_qte_velocity(v, t.qte_velocity_days),
+        "qte_velocity_days": lambda v: check_qte_velocity(v, t.qte_velocity_days, t.qte_velocity_reason),
         "evaluation_completion_rate": lambda v: check_completion_rate(v, t.completion_rate_min),
         "pov_to_pipeline": lambda v: check_pov_to_pipeline(v, t.pov_to_pipeline_min),
         "grr_model": lambda v: check_grr(v, t.grr_min, metric="grr_model"),

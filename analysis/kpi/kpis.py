@@ -44,17 +44,19 @@ METRICS: Final[Mapping[str, tuple[str, str]]] = {
     "nnarr_partner": ("Partner-sourced NNARR", "usd"),
     "nnarr_target": ("NNARR target for the period (pro-rated)", "usd"),
     "nnarr_pace": ("NNARR / target", "pct"),
-    "spend": ("Sales and marketing spend, CRO fee included", "usd"),
+    "spend": ("Sales and marketing spend C2RE divides: CRO fee in, POV compute unless the targets leave it out", "usd"),
     "c2re": ("C2RE: spend / NNARR (NaN: no NNARR)", "ratio"),
     "c2re_trailing_30d": ("C2RE over the 30 days before the as-of date", "ratio"),
     "sales_cycle_days": ("Mean sales cycle of deals won (arrived to closed)", "days"),
     "sccr": ("SCCR: cycle reduction vs the previous period", "pct"),
     "qte_velocity_days": ("QTE velocity, mean: data access to signed or dropped", "days"),
     "qte_velocity_median_days": ("QTE velocity, median", "days"),
+    "qte_velocity_signed_days": ("QTE velocity of signed deals only (drop-outs make the mean look faster)", "days"),
     "evaluation_completion_rate": ("Technical evaluations completed", "pct"),
     "pov_to_pipeline": ("POVs that became qualified opportunities", "pct"),
-    "pov_win_rate": ("POVs closed that were won", "pct"),
-    "win_rate": ("Deals closed that were won", "pct"),
+    "lead_to_win_rate": ("Lead-to-win: won / all deals closed (disqualified at data quality included)", "pct"),
+    "pov_win_rate": ("POV win rate (article A): won / deals closed after a POV", "pct"),
+    "negotiation_win_rate": ("Negotiation win rate: won / deals closed after negotiation began", "pct"),
     "founder_involvement_reduction_rate": ("Deals won without the founder in the final meeting", "pct"),
     "grr_model": ("GRR at deployed-model level", "pct"),
     "grr_account": ("GRR at account level", "pct"),
@@ -105,7 +107,7 @@ def amount_note(deals: pd.DataFrame, metrics: Sequence[str] = tuple(METRICS)) ->
 
     >>> table = pd.DataFrame({"outcome": ["won", "won"], "closed": pd.to_datetime(["2027-01-05"] * 2),
     ...     "acv": [float("nan"), float("nan")]})
-    >>> amount_note(table, ["nnarr", "c2re", "win_rate"])
+    >>> amount_note(table, ["nnarr", "c2re", "lead_to_win_rate"])
     'no deal amounts in the table (2 won deals, none with an acv): NNARR, C2RE not computed (n/a)'
     """
     won, unpriced = amount_gaps(deals)
@@ -181,6 +183,7 @@ def kpi_summary(
         values["nnarr_pace"] = booked.nnarr / target if target > 0 else float("nan")
 
     if spend is not None:
+        spend = nnarr.c2re_spend(spend, targets.c2re_counts_pov_compute if targets is not None else True)
         values["spend"] = nnarr.spend_in(spend, period)
         values["c2re"] = nnarr.c2re_ratio(values["spend"], booked.nnarr).value
         trailing_end = timestamp(as_of) if as_of is not None else stop
@@ -191,10 +194,12 @@ def kpi_summary(
     qte = evaluation.qte_velocity(deals, period)
     values["qte_velocity_days"] = qte.mean_days
     values["qte_velocity_median_days"] = qte.median_days
+    values["qte_velocity_signed_days"] = evaluation.qte_velocity_signed(deals, period).mean_days
     values["evaluation_completion_rate"] = evaluation.evaluation_completion_rate(deals, period).value
     values["pov_to_pipeline"] = evaluation.pov_to_pipeline(deals, period).value
+    values["lead_to_win_rate"] = evaluation.lead_to_win_rate(deals, period).value
     values["pov_win_rate"] = evaluation.pov_win_rate(deals, period).value
-    values["win_rate"] = evaluation.win_rate(deals, period).value
+    values["negotiation_win_rate"] = evaluation.negotiation_win_rate(deals, period).value
     values["founder_involvement_reduction_rate"] = evaluation.founder_involvement_reduction_rate(deals, period).value
 
     if revenue is not None:

@@ -20,17 +20,15 @@ With zero NNARR the ratio is undefined, not infinite: :class:`C2re` then carries
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import PeriodLike, TimeLike, overlap_fraction, period_range, trailing, within
-from simulation.tables import CHANNELS, TIERS, SchemaError
+from simulation.tables import CHANNELS, TIERS, SchemaError, tier_of_acv
 
-SMALL_MAX_ACV = 50_000.0  # article A: tiers "under $50K, $50K-$150K, over $150K"
-LARGE_MIN_ACV = 150_000.0
 NNARR_COLUMNS = ("outcome", "closed", "acv")
 SPEND_COLUMNS = ("month", "category", "amount")
 Unpriced = Literal["raise", "skip"]
@@ -67,17 +65,6 @@ class Nnarr:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "nnarr": self.nnarr, "final": self.final}
-
-
-def tier_of_acv(acv: pd.Series) -> pd.Series:
-    """Article A's deal-size tier of each ACV: small (< $50K), mid ($50K-$150K inclusive), large (> $150K).
-
-    >>> tier_of_acv(pd.Series([49_999.0, 50_000.0, 150_000.0, 150_001.0])).tolist()
-    ['small', 'mid', 'mid', 'large']
-    """
-    values = acv.to_numpy(dtype=float)
-    tier = np.select([values < SMALL_MAX_ACV, values <= LARGE_MIN_ACV, values > LARGE_MIN_ACV], list(TIERS), "")
-    return pd.Series(tier, index=acv.index, dtype="string").replace("", pd.NA)
 
 
 def deal_tier(deals: pd.DataFrame) -> pd.Series:
@@ -236,17 +223,41 @@ def _table(parts: pd.DataFrame, key: pd.Series, mask: pd.Series, levels: list[An
 # --- spend -----------------------------------------------------------------------------------------------
 
 
-def _month_bounds(spend: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def spend_days(spend: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The days each spend row covers, ``[start, end)``: its ``start`` and ``end`` columns where set, else its
+    calendar month (a run's first and last months cover only the run's days)."""
     month = spend["month"].dt.to_period("M")
-    return month.dt.start_time, (month + 1).dt.start_time
+    start, end = month.dt.start_time, (month + 1).dt.start_time
+    if "start" in spend.columns:
+        start = spend["start"].astype("datetime64[ns]").fillna(start)
+    if "end" in spend.columns:
+        end = spend["end"].astype("datetime64[ns]").fillna(end)
+    empty = ~(end > start)
+    if empty.any():
+        row = int(empty.to_numpy().argmax())
+        raise SchemaError(f"spend: row {row + 1} covers no day (start {start.iloc[row]} is not before end "
+                          f"{end.iloc[row]})")
+    return start, end
+
+
+POV_COMPUTE: Final = "pov_compute"
+
+
+def c2re_spend(spend: pd.DataFrame, counts_pov_compute: bool = True) -> pd.DataFrame:
+    """The spend rows C2RE divides by NNARR: every category, or all but POV compute when a scenario's
+    ``[targets] c2re_counts_pov_compute`` is false (article A's numerator is "cash spent on sales and marketing
+    (including the fractional CRO's fee)"; whether running a prospect's POV is that is the scenario's call)."""
+    require(spend, SPEND_COLUMNS, "spend", "C2RE")
+    return spend if counts_pov_compute else spend[~is_value(spend["category"], POV_COMPUTE)]
 
 
 def spend_by_category(spend: pd.DataFrame, period: PeriodLike | None = None) -> pd.Series:
-    """Sales and marketing cash per category in the period (months partly inside are prorated by days)."""
+    """Sales and marketing cash per category in the period: each row charged by the share of the days it covers
+    (:func:`spend_days`) that lie inside the period."""
     require(spend, SPEND_COLUMNS, "spend", "spend totals")
     if spend["month"].isna().any():
         raise SchemaError("spend: column 'month' has empty values")
-    start, end = _month_bounds(spend)
+    start, end = spend_days(spend)
     amount = spend["amount"].astype("float64").fillna(0.0) * overlap_fraction(start, end, period)
     return amount.groupby(spend["category"].astype("string"), sort=True).sum().rename("amount")
 
@@ -254,8 +265,9 @@ def spend_by_category(spend: pd.DataFrame, period: PeriodLike | None = None) -> 
 def spend_in(spend: pd.DataFrame, period: PeriodLike | None = None, categories: tuple[str, ...] | None = None) -> float:
     """Total sales and marketing cash spent in the period, CRO fee included (optionally only some categories).
 
-    Spend is monthly; a period covering part of a month takes that share of the month's days (e.g. the
-    trailing 30 days ending 15 March take 14/28 of February and 14/31 of March)."""
+    Spend is monthly; a period covering part of a month takes that share of the days the row covers (e.g. the
+    trailing 30 days ending 15 March take 14/28 of February and 14/31 of March; a run that starts on 18 January
+    has a January row covering 14 days, all inside a window from the 18th)."""
     per_category = spend_by_category(spend, period)
     if categories is not None:
         per_category = per_category[per_category.index.isin(categories)]

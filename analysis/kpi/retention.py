@@ -5,14 +5,18 @@ ARR of a unit at an instant ``t`` is the ``arr_after`` of its last event dated s
 of the same date are ordered new, 90-day, renewal, expansion, contraction, churn). A unit is a deployed model
 (``level="model"``, the (customer, model) pair) or an account (``level="account"``, the sum of its models).
 
-Over a period ``[start, end)`` the cohort is the units with ARR > 0 at ``start`` (customers won during the
-period are not in it). For each unit, retained ARR = min(ARR at end, ARR at start):
+Over a period ``[start, end)`` the cohort is the units with ARR > 0 at ``start`` whose customer is past its 90-day
+retention check: won more than :data:`RETENTION_CHECK` before ``start`` (customers won during the period, or in
+the 90 days before it, are not in it). For each unit, retained ARR = min(ARR at end, ARR at start):
 
 * GRR = Σ retained / Σ ARR at start: revenue kept from existing customers, upsell excluded (at most 100 %);
 * NRR = Σ ARR at end / Σ ARR at start: the same cohort with expansion counted (at account level a new model
   deployed by an existing account is expansion; at model level it is a new unit, outside the cohort).
 
-All downward events count, the 90-day churn and contraction of customers won before the period included.
+**No loss counted twice.** Article A nets churn and contraction within 90 days of close out of NNARR
+(:mod:`analysis.kpi.nnarr`); article B's GRR is "revenue retained from existing customers". So a customer becomes
+an *existing* customer, in GRR's cohort, once its 90-day check is behind it, at the ARR the check left: its 90-day
+churn or contraction lowers NNARR and never GRR, and every later loss (at renewal) lowers GRR and never NNARR.
 Because upsell is cut per unit, model-level GRR is at most account-level GRR: a customer who drops one model
 and expands another keeps its account-level GRR but takes the model-level hit article B describes ("a GRR hit
 even though the logo stays"). An empty cohort has no GRR (NaN)."""
@@ -32,6 +36,7 @@ from simulation.tables import REVENUE_EVENTS
 
 Level = Literal["model", "account"]
 REVENUE_COLUMNS = ("customer", "model", "date", "event", "arr_after")
+RETENTION_CHECK = pd.Timedelta(days=90)  # article A's 90-day retention check, after which a customer is "existing"
 _EVENT_RANK = {event: rank for rank, event in enumerate(REVENUE_EVENTS)}
 
 
@@ -105,7 +110,9 @@ def retention(
         ordered = ordered[ordered["customer"].isin(list(customers))]
     start, end = bounds(period)
     at_start = _arr_at(ordered, start, level)
-    cohort = at_start[at_start > 0]
+    won = ordered.groupby("customer", sort=True)["date"].min()
+    existing = won.index[won + RETENTION_CHECK < start]
+    cohort = at_start[(at_start > 0) & at_start.index.get_level_values("customer").isin(existing)]
     at_end = _arr_at(ordered, end, level).reindex(cohort.index, fill_value=0.0)
     retained = np.minimum(at_end, cohort)
     churned = at_end <= 0
@@ -124,9 +131,11 @@ def retention(
 
 
 def grr(revenue: pd.DataFrame, period: PeriodLike | None, level: Level = "model") -> float:
-    """GRR: share of the period-start ARR of existing customers still paid at the end, upsell excluded.
+    """GRR: share of the period-start ARR of existing customers (past their 90-day check) still paid at the end,
+    upsell excluded.
 
-    Article B: "GRR measures revenue retained from existing customers, excluding upsells."
+    Article B: "GRR measures revenue retained from existing customers, excluding upsells." The 90-day churn and
+    contraction are NNARR's (article A), never GRR's: see the module docstring.
     """
     return retention(revenue, period, level).grr
 

@@ -13,8 +13,11 @@
 * ``bonus_6m`` / ``bonus_12m``: the scenario's ``[comp]`` plan paid on that window's NNARR and C2RE (GRR and QTE
   velocity for a scorecard plan; targets ``nnarr_6_months`` / ``nnarr_12_months``);
 * ``grr``: model-level GRR over the last 12 months of the horizon (the whole horizon if shorter);
-* ``qte_velocity_days``, ``completion_rate``, ``pov_to_pipeline``, ``win_rate``, ``founder_free_rate``: over the
-  whole horizon;
+* ``qte_velocity_days`` (and ``qte_velocity_signed_days``, won deals only), ``completion_rate``,
+  ``pov_to_pipeline``, the three win rates named by their denominator (``lead_to_win_rate``: of all deals closed,
+  disqualified ones included; ``pov_win_rate``: of the deals closed after a POV, article A's; and
+  ``negotiation_win_rate``: of the deals closed after negotiation began) and ``founder_free_rate``: over the whole
+  horizon;
 * ``cycle_days_12m``: mean sales cycle of the deals won in the first 12 months; ``sccr_<quarter>`` for every
   complete quarter after the first (SCCR of that quarter against the previous one);
 * ``se_utilisation``: time-weighted share of POV slots busy over the horizon;
@@ -76,9 +79,12 @@ METRICS: Final = {
         Metric("bonus_12m", "CRO bonus, first 12 months", "usd", 0, "CRO bonus, 12 months"),
         Metric("grr", "GRR, model level, last 12 months", "share", 1, "GRR (model level)"),
         Metric("qte_velocity_days", "QTE velocity", "days", -1),
+        Metric("qte_velocity_signed_days", "QTE velocity, signed deals only", "days", -1, "QTE velocity (signed)"),
         Metric("completion_rate", "Technical-evaluation completion rate", "share", 1, "POV completion rate"),
         Metric("pov_to_pipeline", "POV-to-pipeline conversion", "share", 1),
-        Metric("win_rate", "Win rate", "share", 1),
+        Metric("lead_to_win_rate", "Lead-to-win rate (all deals closed)", "share", 1, "Lead-to-win"),
+        Metric("pov_win_rate", "POV win rate (deals closed after a POV)", "share", 1, "POV win rate"),
+        Metric("negotiation_win_rate", "Negotiation win rate", "share", 1, "Negotiation win rate"),
         Metric("founder_free_rate", "Deals won without the founder", "share", 1),
         Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1, "Sales cycle (won)"),
         Metric("se_utilisation", "Solution-engineer utilisation", "share", 0, "SE utilisation"),
@@ -142,7 +148,8 @@ def _window_kpis(scenario: Scenario, outcome: Outcome, months_: int, grr: float,
     if period[1] > horizon_end(outcome):  # the window is not over by the end of the run: no figure
         return dict.fromkeys((f"nnarr_{months_}m", f"c2re_{months_}m", f"bonus_{months_}m"), float("nan"))
     booked = nnarr.nnarr(outcome.deals, period)
-    ratio = nnarr.c2re_ratio(nnarr.spend_in(outcome.spend, period), booked.nnarr, provisional=not booked.final)
+    spend = nnarr.c2re_spend(outcome.spend, scenario.targets.c2re_counts_pov_compute)
+    ratio = nnarr.c2re_ratio(nnarr.spend_in(spend, period), booked.nnarr, provisional=not booked.final)
     target = scenario.targets.nnarr_6_months if months_ == MONTHS_6 else scenario.targets.nnarr_12_months
     pay = comp.bonus_for(
         scenario.comp,
@@ -169,7 +176,9 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     row["qte_velocity_days"] = qte
     row["completion_rate"] = evaluation.evaluation_completion_rate(deals).value
     row["pov_to_pipeline"] = evaluation.pov_to_pipeline(deals).value
-    row["win_rate"] = evaluation.win_rate(deals).value
+    row["lead_to_win_rate"] = evaluation.lead_to_win_rate(deals).value
+    row["pov_win_rate"] = evaluation.pov_win_rate(deals).value
+    row["negotiation_win_rate"] = evaluation.negotiation_win_rate(deals).value
     row["founder_free_rate"] = evaluation.founder_involvement_reduction_rate(deals).value
     year = deals[deals["closed"] < window(start, MONTHS_12)[1]]
     cycles = cycle.cycle_days(year)

@@ -117,6 +117,8 @@ class Tables:
         # Reports pick rows by label; pooled runs stacked without ignore_index repeat labels, so number rows afresh.
         if not self.deals.index.is_unique:
             object.__setattr__(self, "deals", self.deals.reset_index(drop=True))
+        if self.spend is not None:  # the spend C2RE divides, as the targets say (POV compute in or out)
+            object.__setattr__(self, "spend", nnarr.c2re_spend(self.spend, self.targets.c2re_counts_pov_compute))
 
     def as_of(self, when: pd.Timestamp) -> Tables:
         """The tables as known just before ``when``."""

@@ -31,7 +31,7 @@ from analysis.report.fix_library import FixOption, default_library, load_library
 from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, Targets
-from simulation.tables import DEALS, OUTCOMES, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
+from simulation.tables import DEALS, OUTCOMES, REQUIRED, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
 
 DEALS_REQUIRED: Final = ("id", "arrived", "closed", "outcome")
 EARLIEST: Final = pd.Timestamp("1990-01-01")  # dates outside this range are misread text, not deals
@@ -60,7 +60,7 @@ def load(
             if explicit[name] is None and (source / f"{name}.csv").exists():
                 explicit[name] = source / f"{name}.csv"
         if scenario is None and (source / "scenario.json").exists():
-            settings = _scenario_json(source / "scenario.json")
+            settings = read_scenario_json(source / "scenario.json")
     elif source.exists():
         deals_path = source
     else:
@@ -69,7 +69,7 @@ def load(
         settings = load_scenario(scenario)
     deals = read_deals(deals_path)
     others = {
-        name: read_csv(path, TABLE_FILES[name], required=tuple(TABLE_FILES[name])) if path is not None else None
+        name: read_csv(path, TABLE_FILES[name], required=REQUIRED[name]) if path is not None else None
         for name, path in explicit.items()
     }
     targets = settings.targets if settings is not None else Targets()
@@ -123,7 +123,8 @@ def _check_values(deals: pd.DataFrame, column: str, allowed: tuple[str, ...], pa
         )
 
 
-def _scenario_json(path: Path) -> Scenario:
+def read_scenario_json(path: Path) -> Scenario:
+    """The scenario a ``funnelsim run`` saved beside its tables; one line naming the key when it does not load."""
     try:
         return Scenario.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as exc:

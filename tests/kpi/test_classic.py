@@ -51,10 +51,22 @@ def test_cac_ltv_payback():
     assert math.isnan(classic.cac_payback_months(75_000, 0.0))
 
 
-def test_annual_churn_rate_compounds(revenue):
-    # Q2 2027: A (120K) churns, B (60K) stays: GRR 1/3 over 91 days
-    churn = classic.annual_churn_rate(revenue, "2027Q2")
+def test_annual_churn_rate_compounds(revenue_table):
+    # 2028Q1: A (120K) churns at its renewal, B (60K) stays: GRR 1/3 over 91 days
+    revenue = revenue_table(
+        [
+            dict(customer="A", model=1, date="2027-01-15", event="new", arr_delta=120_000.0, arr_after=120_000.0),
+            dict(customer="B", model=1, date="2027-02-15", event="new", arr_delta=60_000.0, arr_after=60_000.0),
+            dict(customer="A", model=1, date="2028-01-15", event="churn", arr_delta=-120_000.0, arr_after=0.0),
+        ]
+    )
+    churn = classic.annual_churn_rate(revenue, "2028Q1")
     assert churn == pytest.approx(1 - (1 / 3) ** (365.25 / 91))
+
+
+def test_annual_churn_rate_leaves_the_90_day_churn_to_nnarr(revenue):
+    # A churns at its 90-day check in 2027Q2: NNARR's loss; nobody was an existing customer on 1 April
+    assert math.isnan(classic.annual_churn_rate(revenue, "2027Q2"))
 
 
 def test_classic_kpis_summary(deals, revenue, spend_table):

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from analysis.kpi import comp, cro_cost
+from simulation.engine import simulate
 from simulation.scenario import Comp, Cro, Targets
+from tests.conftest import variant
 
 
 def test_factor_is_linear_between_and_clipped_outside():
@@ -89,20 +91,39 @@ def test_bonus_for_scenario_sections():
 
 
 def test_engagement_costs():
+    """Over 12 months from the decision to hire, each option is paid from its first day (one rule with the ledger):
+    the fractional CRO (article A: "Deployed in 2-4 weeks", 3) for 12 - 0.69 months, the full-time (8-12 weeks, 10)
+    for 12 - 2.30."""
     fractional = cro_cost.engagement_cost(cro_cost.FRACTIONAL, months=12, valuation=10_000_000)
     full_time = cro_cost.engagement_cost(cro_cost.FULL_TIME, months=12, valuation=10_000_000)
-    assert (fractional.fees, fractional.equity, fractional.total) == (180_000.0, 125_000.0, 305_000.0)
-    assert (full_time.fees, full_time.equity, full_time.total) == (540_000.0, 200_000.0, 740_000.0)
-    assert fractional.months_of_impact == pytest.approx(12 - 3 * 7 / (365.25 / 12))
-    assert full_time.months_of_impact == pytest.approx(12 - 10 * 7 / (365.25 / 12))
+    fractional_months = 12 - 3 * 7 / (365.25 / 12)
+    full_time_months = 12 - 10 * 7 / (365.25 / 12)
+    assert fractional.months_of_impact == pytest.approx(fractional_months)
+    assert full_time.months_of_impact == pytest.approx(full_time_months)
+    assert (fractional.fees, fractional.equity) == (pytest.approx(15_000 * fractional_months), 125_000.0)
+    assert (full_time.fees, full_time.equity) == (pytest.approx(45_000 * full_time_months), 200_000.0)
     table = cro_cost.compare_cro_options(12, 10_000_000)
     assert list(table.index) == ["fractional", "full_time"]
-    assert table.loc["full_time", "total"] == 740_000.0
+    assert table.loc["full_time", "total"] == pytest.approx(45_000 * full_time_months + 200_000)
     assert table["cost_per_month_of_impact"].is_monotonic_increasing
-    benefits = cro_cost.CroOption("full_time", 40_000, 1.0, 8, benefits_rate=0.25)
+    benefits = cro_cost.CroOption("full_time", 40_000, 1.0, 0, benefits_rate=0.25)
     assert cro_cost.engagement_cost(benefits, 6).fees == pytest.approx(300_000)
     with pytest.raises(comp.CompError):
         cro_cost.engagement_cost(cro_cost.FRACTIONAL, 0)
+
+
+def test_the_cro_fee_starts_on_the_same_day_in_the_ledger_and_the_cost_calculator(tiny):
+    """Issue 11, defect 11: the ledger charged the fee from the CRO's start (day 21), the calculator from the
+    decision to hire. Both now pay 12 months of fee from day 21, and nothing before it."""
+    cro = {"kind": "fractional", "retainer_per_month": 15_000, "start_delay_days": 21, "engagement_months": 12}
+    scenario = variant(tiny, cro=cro, scenario={"horizon_days": 500})
+    spend = simulate(scenario, 1).spend
+    fees = spend[spend["category"] == "cro_retainer"]
+    cost = cro_cost.cost_for(Cro(**cro))
+    # The ledger pays each calendar day 1/(days in its month) of the fee, for 12 x 30.44 days: within a day's fee.
+    assert abs(fees["amount"].sum() - cost.fees) < 15_000 / 28
+    assert fees["amount"].iloc[0] == pytest.approx(15_000 * 7 / 31)  # January: paid from the 25th (day 21) only
+    assert cost.fees == pytest.approx(180_000)
 
 
 def test_cost_by_stage():

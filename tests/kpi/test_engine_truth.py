@@ -83,7 +83,9 @@ def test_grr_matches_the_renewal_events(run):
     for quarter in quarters(outcome):
         start, end = quarter.start_time, (quarter + 1).start_time
         before = events[events["date"] < start].groupby(["customer", "model"])["arr_delta"].sum()
-        cohort = before[before > 1e-6]
+        won = events.groupby("customer")["date"].min()
+        existing = won.index[won + pd.Timedelta(days=90) < start]  # past the 90-day check (NNARR's losses)
+        cohort = before[(before > 1e-6) & before.index.get_level_values("customer").isin(existing)]
         inside = events[(events["date"] >= start) & (events["date"] < end)].set_index(["customer", "model"])
         inside = inside[inside.index.isin(cohort.index)]
         assert not inside.index.duplicated().any()  # at most one event per model and quarter: min() = sum of cuts

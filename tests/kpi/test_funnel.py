@@ -87,3 +87,18 @@ def test_summary_and_bottleneck(funnel_deals):
 def test_summary_of_an_empty_period_keeps_every_stage(funnel_deals):
     summary = funnel.stage_time_summary(funnel_deals, "2026")
     assert summary["visits"].tolist() == [0] * 6 and summary["total_days"].tolist() == [0.0] * 6
+
+
+def test_the_wait_for_an_extension_engineer_is_waiting_not_pov_work(deals_table):
+    """Issue 11, defect 3: an extension overwrote pov_ended, so 16 days queueing for the extension's engineer read
+    as POV work and the POV stage as 0 % waiting."""
+    deals = deals_table([dict(
+        id="x", outcome="won", acv=1.0, arrived="2027-01-01", pov_requested="2027-01-05",
+        data_access_granted="2027-01-10", pov_started="2027-01-10", pov_ended="2027-03-20", pov_completed=True,
+        extended=True, extension_requested="2027-03-25", extension_started="2027-04-10",
+        extension_ended="2027-04-30", validation_passed=True, negotiation_started="2027-05-05",
+        closed="2027-06-01",
+    )])
+    times = funnel.stage_times(deals).set_index("stage")
+    assert times.loc["pov", ["days", "waiting_days"]].tolist() == [69.0, 0.0]
+    assert times.loc["validation", ["days", "waiting_days", "working_days"]].tolist() == [46.0, 16.0, 30.0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from analysis.kpi import health
 from simulation.scenario import Targets
 
@@ -53,7 +55,8 @@ def test_missing_values_are_not_measurable():
 
 
 def test_targets_change_thresholds():
-    strict = Targets(c2re_max=1.0, c2re_min=0.2, qte_velocity_days=30, grr_min=0.9, green_at=1.2, yellow_at=1.0)
+    strict = Targets(c2re_max=1.0, c2re_min=0.2, qte_velocity_days=30, qte_velocity_reason="a short POV",
+                     grr_min=0.9, green_at=1.2, yellow_at=1.0)
     table = health.health_checks({"c2re": 1.2, "qte_velocity_days": 35.0, "grr_model": 0.85, "nnarr_pace": 1.1}, strict)
     assert table.set_index("metric")["status"].to_dict() == {
         "nnarr_pace": "yellow",
@@ -61,6 +64,19 @@ def test_targets_change_thresholds():
         "qte_velocity_days": "red",
         "grr_model": "yellow",
     }
+
+
+def test_a_scenario_qte_target_carries_its_reason_into_the_check():
+    """Issue 11, defect 8: article B's 45-day line cannot be met by article A's 45-90-day POV; a scenario sets its
+    own target, must say why, and the check names it in place of the article's line."""
+    with pytest.raises(ValueError, match="departs from article B's 45: say why in qte_velocity_reason"):
+        Targets(qte_velocity_days=75)
+    own = Targets(qte_velocity_days=75, qte_velocity_reason="the POV alone runs 45-90 days (article A)")
+    check = health.health_checks({"qte_velocity_days": 70.0}, own).iloc[0]
+    assert check["status"] == "green"
+    assert check["threshold"] == ("< 75 days, the scenario's target: the POV alone runs 45-90 days (article A) "
+                                  "(article B's 45 days does not apply)")
+    assert health.health_checks({"qte_velocity_days": 70.0}).iloc[0]["threshold"] == "< 45 days (article B)"
 
 
 def test_nnarr_pace_bands():

@@ -82,7 +82,7 @@ CALLS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]] = {
     "pov_to_pipeline": lambda d, r: evaluation.pov_to_pipeline(d),
     "pov_win_rate": lambda d, r: evaluation.pov_win_rate(d),
     "founder": lambda d, r: evaluation.founder_involvement_reduction_rate(d),
-    "win_rate": lambda d, r: evaluation.win_rate(d, PERIOD),
+    "lead_to_win_rate": lambda d, r: evaluation.lead_to_win_rate(d, PERIOD),
     "conversion": lambda d, r: funnel.conversion(d),
     "stage_times": lambda d, r: funnel.stage_times(d),
     "stage_time_summary": lambda d, r: funnel.stage_time_summary(d, PERIOD),

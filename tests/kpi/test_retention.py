@@ -47,10 +47,29 @@ def test_grr_model_vs_account_level(revenue):
     assert model.nrr == account.nrr == pytest.approx(160 / 190)
 
 
-def test_90_day_contraction_counts_for_customers_existing_at_the_start(revenue):
-    result = retention.retention(revenue, ("2027-03-01", "2027-12-31"), "model")
-    assert result.start_arr == 200_000.0  # A 100K + B 100K; D arrives later
-    assert result.contraction == 40_000.0 and result.grr == pytest.approx(0.8)
+def test_a_customer_joins_the_cohort_after_its_90_day_check(revenue):
+    """Issue 11, defect 6: a 90-day churn or contraction is netted out of NNARR (article A), so GRR never counts it
+    again. On 1 March 2027 neither A (won 10 January) nor B (1 February) is past its check: no cohort."""
+    early = retention.retention(revenue, ("2027-03-01", "2027-12-31"), "model")
+    assert early.units == 0 and math.isnan(early.grr)
+    # From 1 June both are existing customers, B at the 60K its check left: nothing lost since, GRR 100 %.
+    later = retention.retention(revenue, ("2027-06-01", "2027-12-31"), "model")
+    assert (later.units, later.start_arr, later.contraction, later.grr) == (3, 160_000.0, 0.0, 1.0)
+
+
+def test_a_90_day_churn_is_never_a_grr_loss(revenue_table):
+    """Seed 5 of the shipped scenario showed a 2027Q2 GRR of 62.4 % ("product-market fit problem") that was one
+    customer's 90-day churn, already out of Q1 NNARR."""
+    revenue = revenue_table([
+        dict(customer="E", model=1, date="2026-12-20", event="new", arr_delta=100_000, arr_after=100_000),
+        dict(customer="F", model=1, date="2027-03-10", event="new", arr_delta=60_000, arr_after=60_000),
+        dict(customer="F", model=1, date="2027-06-08", event="churn_90d", arr_delta=-60_000, arr_after=0),
+        dict(customer="E", model=1, date="2027-12-20", event="churn", arr_delta=-100_000, arr_after=0),
+    ])
+    q2 = retention.retention(revenue, "2027Q2", "model")
+    assert (q2.units, q2.grr) == (1, 1.0)  # E only; F's 90-day churn is NNARR's
+    q4 = retention.retention(revenue, "2027Q4", "account")
+    assert (q4.units, q4.start_arr, q4.grr) == (1, 100_000.0, 0.0)  # E's renewal churn is GRR's
 
 
 def test_empty_cohort_is_nan(revenue):

@@ -28,7 +28,7 @@ NOT_AMOUNTS = (
     "evaluation_completion_rate",
     "pov_to_pipeline",
     "pov_win_rate",
-    "win_rate",
+    "lead_to_win_rate",
     "founder_involvement_reduction_rate",
     "spend",
     "cac",
@@ -94,7 +94,7 @@ def test_no_amounts_note_and_table(unpriced: pd.DataFrame, spend: pd.DataFrame) 
     note = table.attrs["note"]
     assert note.startswith("no deal amounts in the table (2 won deals, none with an acv): NNARR, ")
     assert "C2RE" in note and note.endswith("not computed (n/a)")
-    assert table.loc["nnarr"].isna().all() and table.loc["win_rate", "2027Q1"] == 1 / 6
+    assert table.loc["nnarr"].isna().all() and table.loc["lead_to_win_rate", "2027Q1"] == 1 / 6
 
 
 def test_some_amounts_missing_gives_a_partial_nnarr_said_so(partly: pd.DataFrame, spend: pd.DataFrame) -> None:
@@ -138,7 +138,7 @@ def test_kpis_command_without_an_acv_column(
     printed = capsys.readouterr().out
     assert printed.count("note: no deal amounts in the table") == 1
     table = pd.read_csv(tmp_path / "o" / "kpis.csv").set_index("metric")
-    assert table.loc["nnarr"].isna().all() and table.loc["win_rate", "all"] == 0.25
+    assert table.loc["nnarr"].isna().all() and table.loc["lead_to_win_rate", "all"] == 0.25
 
 
 @pytest.mark.skipif(not OLIST.exists(), reason=f"the shared Olist data set is not there ({OLIST.parent})")
@@ -153,7 +153,7 @@ def test_kpis_command_on_the_mapped_olist_export(tmp_path: Path, capsys: pytest.
     assert table.loc["deals_won", "all"] > 800  # 842 wins in the closed-deals file, one dropped at import
     assert table.loc["nnarr"].isna().all() and table.loc["nnarr_partner"].isna().all()
     assert table.loc["sales_cycle_days"].notna().all() and table.loc["sccr"].notna().sum() >= 3
-    assert table.loc["win_rate", "all"] == 1.0  # Olist records wins only: the rest is open
+    assert table.loc["lead_to_win_rate", "all"] == 1.0  # Olist records wins only: the rest is open
     funnel = pd.read_csv(tmp_path / "kpis" / "funnel.csv").set_index("stage")
     won = table.loc["deals_won", "all"]
     assert funnel.loc["data_quality", "advanced"] == won  # a win went through the funnel, dated or not

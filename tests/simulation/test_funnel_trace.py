@@ -93,11 +93,29 @@ def test_extension_holds_an_engineer_again(tiny: Scenario) -> None:
     unclear = variant(tiny, validation={
         "pass_probability": 0.4, "extension_probability": 1.0, "extension_days": {"dist": "fixed", "value": 15},
     })
-    ledger, _ = run(unclear, [0.0])
-    # POV ends 45, validation 49 unclear, extension 49-64 on the engineer, re-validation 68: still unclear (u=.5)
+    ledger, _ = run(unclear, [0.0, 20.0])
+    # Deal 0: POV 15-45, validation 45-49 unclear, asks for the engineer again at 49; deal 1 (queued since 35) has
+    # had it since 45 until 75. Deal 0's extension runs 75-90, re-validation to 94: still unclear (u=.5), lost.
     assert ledger.extended[0] is True
-    assert ledger.pov_ended[0] == 64
-    assert (ledger.outcome[0], ledger.lost_stage[0], ledger.closed[0]) == ("lost", "validation", 68)
+    assert ledger.pov_ended[0] == 45  # the POV's own end: the 26 days queuing for the extension are not POV work
+    assert (ledger.extension_requested[0], ledger.extension_started[0], ledger.extension_ended[0]) == (49, 75, 90)
+    assert (ledger.outcome[0], ledger.lost_stage[0], ledger.closed[0]) == ("lost", "validation", 94)
+    assert (ledger.pov_started[1], ledger.pov_ended[1]) == (45, 75)
+
+
+def test_open_pov_beyond_the_engineer_slots_queues_and_runs_in_full(tiny: Scenario) -> None:
+    """Two POVs running on the start date (10 days in) and one slot: the first keeps its engineer and its start;
+    the second cannot have had an engineer, so it waits for the slot and then runs its whole 30 days."""
+    uniforms = np.full((2, len(SLOTS)), 0.5)
+    plans = timeline(tiny, uniforms)
+    env = simpy.Environment()
+    model = Funnel(env, plans, Ledger(2), Pool(env, "solution_engineers", [(0.0, 1)], []),
+                   Pool(env, "founder", [(0.0, 1)], []))
+    for i in range(2):
+        env.process(model.deal(i, "pov", 10.0))
+    env.run(until=400)
+    assert model.ledger.pov_started == [-10, 20]
+    assert model.ledger.pov_ended == [20, 50]
 
 
 def test_a_deal_open_at_the_horizon_stays_open(tiny: Scenario) -> None:
