@@ -112,13 +112,13 @@ def money(value: float, *, signed: bool = False) -> str:
 
     >>> money(1_250_000), money(450_000), money(-32_500), money(950), money(float("nan"))
     ('$1.25M', '$450K', '-$32.5K', '$950', 'n/a')
-    >>> money(12_000, signed=True)
-    '+$12K'
+    >>> money(12_000, signed=True), money(-0.2, signed=True)
+    ('+$12K', '$0')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     v = abs(float(value))
+    sign = "" if v < 0.5 else ("-" if value < 0 else ("+" if signed else ""))  # "$0", never "-$0"
     if v >= 1e6:
         text = f"{v / 1e6:.2f}".rstrip("0").rstrip(".") + "M"
     elif v >= 1e3:
@@ -128,30 +128,42 @@ def money(value: float, *, signed: bool = False) -> str:
     return f"{sign}${text}"
 
 
-def percent(value: float, digits: int = 0, *, signed: bool = False) -> str:
-    """A fraction as a percentage: ``0.312`` -> ``31 %``; NaN is ``n/a``.
+def signed_text(value: float, digits: int, *, signed: bool = False) -> str:
+    """``value`` to ``digits`` decimals, with no sign on what rounds to zero (never ``-0``).
 
-    >>> percent(0.312), percent(-0.1, signed=True), percent(float("nan"))
-    ('31 %', '-10 %', 'n/a')
+    >>> signed_text(-0.004, 2), signed_text(-0.004, 2, signed=True), signed_text(0.6, 0, signed=True)
+    ('0.00', '0.00', '+1')
+    """
+    rounded = round(float(value), digits)
+    if rounded == 0:
+        return f"{0:.{digits}f}"
+    return f"{rounded:{'+' if signed else ''}.{digits}f}"
+
+
+def percent(value: float, digits: int = 0, *, signed: bool = False) -> str:
+    """A fraction as a percentage: ``0.312`` -> ``31 %``; NaN is ``n/a``; what rounds to zero has no sign.
+
+    >>> percent(0.312), percent(-0.1, signed=True), percent(float("nan")), percent(-0.001, signed=True)
+    ('31 %', '-10 %', 'n/a', '0 %')
     """
     if value is None or math.isnan(value):
         return "n/a"
-    return f"{value * 100:{'+' if signed else ''}.{digits}f} %"
+    return f"{signed_text(value * 100, digits, signed=signed)} %"
 
 
 def number(value: float, digits: int = 1) -> str:
-    """A plain number, ``n/a`` for NaN.
+    """A plain number, ``n/a`` for NaN (never ``-0.0``).
 
-    >>> number(0.8333), number(float("nan"))
-    ('0.8', 'n/a')
+    >>> number(0.8333), number(float("nan")), number(-0.04)
+    ('0.8', 'n/a', '0.0')
     """
     if value is None or math.isnan(value):
         return "n/a"
-    return f"{value:.{digits}f}"
+    return signed_text(value, digits)
 
 
 MONEY_AXIS: Final = FuncFormatter(lambda v, _pos: money(v))
-PERCENT_AXIS: Final = FuncFormatter(lambda v, _pos: f"{v * 100:.0f} %")
+PERCENT_AXIS: Final = FuncFormatter(lambda v, _pos: percent(v))
 
 
 def date_axis(ax: Any) -> None:

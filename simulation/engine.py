@@ -70,8 +70,11 @@ def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
     ledger = Ledger(n)
     ledger.arrived = prospects.arrived.tolist()
     model = Funnel(env, plans, ledger, engineers, founder)
-    for k, (stage, elapsed) in enumerate(zip(pipeline.stage, pipeline.days_in_stage, strict=True)):
-        env.process(model.deal(len(times) + k, stage, elapsed))
+    # Running POVs claim the engineer slots before anything queues for one (SimPy starts processes in creation order),
+    # the longest-running first: beyond the slots a "running" POV cannot have had an engineer (Funnel.pov_running).
+    entries = sorted(range(len(pipeline.ids)), key=lambda k: (pipeline.stage[k] != "pov", -pipeline.days_in_stage[k]))
+    for k in entries:
+        env.process(model.deal(len(times) + k, pipeline.stage[k], pipeline.days_in_stage[k]))
     env.process(model.arrivals(times.tolist()))
     env.process(model.arrivals(warm.prospects.arrived.tolist(), first=len(times) + len(pipeline.ids)))
     env.run(until=horizon)

@@ -14,7 +14,7 @@ from hypothesis import settings
 
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, apply_patch
-from simulation.tables import DEALS, REVENUE, SPEND, coerce
+from simulation.tables import DEALS, RESOURCES, REVENUE, SPEND, coerce
 
 # CI (CI=true) runs the same Hypothesis examples every time, so a red build is reproducible; local runs explore.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -83,6 +83,11 @@ def revenue_table() -> Builder:
 @pytest.fixture(scope="session")
 def spend_table() -> Builder:
     return _build(SPEND, "spend")
+
+
+@pytest.fixture(scope="session")
+def resources_table() -> Builder:
+    return _build(RESOURCES, "resources")
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from simulation.loader import load_fix, load_scenario
 from simulation.outputs import atomic_path, write_csv
 from simulation.relative import no_effect
 from simulation.replications import Replications, run_replications
-from simulation.scenario import Scenario
+from simulation.scenario import Fix, Scenario
 
 HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
 FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
@@ -101,7 +101,8 @@ def _write_png(fig: Figure, path: Path) -> None:
 
 
 def _label(scenario: Scenario) -> str:
-    fixes = ", ".join(f.name.replace("_", " ") for f in scenario.fixes)
+    """The scenario's name and its fixes in their own words (the summary up to its colon, else the name)."""
+    fixes = ", ".join(fix_words(f) for f in scenario.fixes)
     return f"{scenario.name} + {fixes}" if fixes else scenario.name
 
 
@@ -195,6 +196,13 @@ def _same_prospects(base: Scenario, other: Scenario, source: Path) -> None:
     if (base.scenario.start_date, base.scenario.horizon_days) != (
             other.scenario.start_date, other.scenario.horizon_days):
         raise InputError(f"{source}: start_date / horizon_days differ from the baseline; they must match")
+
+
+def fix_words(fix: Fix) -> str:
+    """How a chart or a line names a fix: its summary up to the first colon ("Hire one more solution engineer"),
+    never its file name ("extra solution engineer")."""
+    words = fix.summary.split(":", 1)[0].strip()
+    return words or fix.name.replace("_", " ")
 
 
 def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:

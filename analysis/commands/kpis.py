@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.kpi import cycle, funnel, nnarr
+from analysis import style
+from analysis.kpi import bottlenecks, cycle, funnel, nnarr
 from analysis.kpi.kpis import METRICS, amount_note, health_table, kpi_summary
 from analysis.kpi.periods import DAY, PeriodError, PeriodLike, as_period, label, period_range, timestamp
 from analysis.report.inputs import read_scenario_json
@@ -23,7 +24,7 @@ from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.outputs import write_csv
 from simulation.scenario import Targets
-from simulation.tables import DEALS, REQUIRED, REVENUE, SPEND, read_csv
+from simulation.tables import DEALS, REQUIRED, TABLES, read_csv
 
 DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
@@ -41,6 +42,9 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--spend", type=Path, help="spend CSV (month, category, amount): adds C2RE and CAC")
     parser.add_argument("--revenue", type=Path, help="revenue event CSV: adds GRR, NRR, deployed model revenue, MRR")
+    parser.add_argument(
+        "--resources", type=Path, help="resource log CSV: adds each queue's utilisation to bottlenecks.csv"
+    )
     parser.add_argument(
         "--period",
         action="append",
@@ -87,23 +91,28 @@ def scenario_targets(args: argparse.Namespace) -> Targets:
     return targets
 
 
-def load_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    deals_path, spend_path, revenue_path = args.deals, args.spend, args.revenue
+def load_tables(
+    args: argparse.Namespace,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """deals, spend, revenue, resources: from the options, else from the run folder where it has them."""
+    paths = {"spend": args.spend, "revenue": args.revenue, "resources": args.resources}
+    deals_path = args.deals
     if deals_path.is_dir():
         folder = deals_path
         deals_path = folder / "deals.csv"
-        spend_path = spend_path or (folder / "spend.csv" if (folder / "spend.csv").exists() else None)
-        revenue_path = revenue_path or (folder / "revenue.csv" if (folder / "revenue.csv").exists() else None)
+        for name, given in paths.items():
+            paths[name] = given or (folder / f"{name}.csv" if (folder / f"{name}.csv").exists() else None)
     deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED)
-    spend = read_csv(spend_path, SPEND, required=REQUIRED["spend"]) if spend_path else None
-    revenue = read_csv(revenue_path, REVENUE, required=REQUIRED["revenue"]) if revenue_path else None
-    return deals, spend, revenue
+    spend, revenue, resources = (
+        read_csv(path, TABLES[name], required=REQUIRED[name]) if path else None for name, path in paths.items()
+    )
+    return deals, spend, revenue, resources
 
 
 def kpis_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: --out exists and is not a folder")
-    deals, spend, revenue = load_tables(args)
+    deals, spend, revenue, resources = load_tables(args)
     periods: list[PeriodLike | None] = [parse_period(p) for p in args.period]
     if not periods:
         spans = [deals["closed"], *([spend["month"]] if spend is not None else [])]
@@ -127,36 +136,35 @@ def kpis_command(args: argparse.Namespace) -> int:
     write_csv(sccr.rename_axis("quarter").reset_index().astype({"quarter": str}), args.out / "sccr.csv")
     write_csv(funnel.conversion(deals).reset_index(), args.out / "funnel.csv")
     write_csv(funnel.stage_time_summary(deals).reset_index(), args.out / "stage_times.csv")
+    write_csv(bottlenecks.ranking(deals, None, resources).reset_index(), args.out / "bottlenecks.csv")
 
     print(render(table, health))
     note = amount_note(deals, list(table.index))
     if note:
         print(f"\nnote: {note}")
-    bottleneck = funnel.biggest_bottleneck(deals)
-    if bottleneck.stage is not None:
-        print(
-            f"\nbiggest bottleneck (all deals): {bottleneck.stage}, {bottleneck.value:,.0f} deal-days in the stage, "
-            f"{bottleneck.waiting_share:.0%} of them waiting (stage_times.csv)"
-        )
+    found = bottlenecks.biggest(deals, None, resources)
+    if found is not None:
+        print(f"\nbiggest bottleneck (all time): {found.text} (bottlenecks.csv)")
     print(
         f"\nwritten to {args.out}/ (kpis.csv, health.csv, nnarr_by_tier.csv, nnarr_by_channel.csv, sccr.csv, "
-        "funnel.csv, stage_times.csv)"
+        "funnel.csv, stage_times.csv, bottlenecks.csv)"
     )
     return 0
 
 
 def format_value(value: float, kind: str) -> str:
-    """A metric value for people: dollars with thousands separators, shares as percentages, days with one decimal."""
+    """A metric value for people: dollars with thousands separators, shares as percentages, days with one decimal
+    (what rounds to zero has no sign: never "-0.0%")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if kind == "usd":
-        return f"${value:,.0f}"
+        return f"${value:,.0f}" if round(value) else "$0"
     if kind == "pct":
-        return f"{value:.1%}"
+        return f"{style.signed_text(value * 100, 1)}%"
     if kind == "ratio":
-        return f"{value:.2f}"
+        return style.signed_text(value, 2)
     if kind in ("days", "months"):
-        return f"{value:.1f}"
+        return style.signed_text(value, 1)
     if kind == "flag":
         return "yes" if value else "no"
     return f"{value:,.0f}"

@@ -112,7 +112,8 @@ def write_dashboard(tables: Tables, week: str, out: Path, *, charts: bool = Fals
     return files
 
 
-def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -> dict[str, Path]:
+def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -> autopsy.Autopsy:
+    """Build and write the autopsy of ``month`` (CSV, HTML, PNG); returns it."""
     result = autopsy.build(tables, month, delay_days)
     blocks = autopsy_page.blocks(result)
     stem = out / f"autopsy-{result.month}"
@@ -120,7 +121,7 @@ def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -
     write_csv(autopsy.csv_table(result), files["csv"])
     write_text(files["html"], page.to_html(blocks, f"KPI autopsy {result.month}"))
     write_bytes(files["png"], page_png.render(blocks))
-    return files
+    return result
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
@@ -137,10 +138,12 @@ def dashboard_command(args: argparse.Namespace) -> int:
 
 def autopsy_command(args: argparse.Namespace) -> int:
     tables = _load(args)
-    files = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)
-    rows = files["csv"].read_text(encoding="utf-8").count("\n") - 1
-    print(f"{args.month}: {rows} deal(s) lost or delayed")
-    print("  written: " + ", ".join(str(p) for p in files.values()))
+    result = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)
+    print(f"{args.month}: {len(result.deals)} deal(s) lost or delayed")
+    if result.bottleneck:
+        print(f"  biggest bottleneck: {result.bottleneck}")
+    stem = args.out / f"autopsy-{result.month}"
+    print("  written: " + ", ".join(str(stem.with_suffix(s)) for s in (".csv", ".html", ".png")))
     return 0
 
 
@@ -151,7 +154,9 @@ def health_command(args: argparse.Namespace) -> int:
     write_csv(dash.health, stem.with_suffix(".csv"))
     subtitle = f"As of Monday {dash.as_of:%d %B %Y} 00:00" + (f" · {dash.source}" if dash.source else "")
     note = dashboard.amount_note(tables, dash.nnarr, dash.amounts)
-    extra = (note,) if note else ()
+    found = dash.bottleneck
+    extra = ((f"Biggest bottleneck, last {dashboard.WINDOW_DAYS} days: {found.text}",) if found else ()) + (
+        (note,) if note else ())
     write_text(stem.with_suffix(".html"), health_page.report(dash.health, title=f"Health checks · {dash.week}",
                                                                subtitle=subtitle, extra_notes=extra))
     for row in dash.health.itertuples(index=False):

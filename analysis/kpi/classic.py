@@ -76,9 +76,11 @@ def quota_attainment(
     return nnarr(deals, period, unpriced=unpriced).gross / float(quota)
 
 
-def annual_churn_rate(revenue: pd.DataFrame, period: PeriodLike) -> float:
+def annual_churn_rate(revenue: pd.DataFrame, period: PeriodLike | None) -> float:
     """1 − account-level GRR of the period, annualised (compounded to 365.25 days); NaN for an empty
-    cohort."""
+    cohort or all time."""
+    if period is None:  # all time has no length to annualise over
+        return float("nan")
     start, end = bounds(period)
     length = (end - start) / pd.Timedelta(days=1)
     kept = retention(revenue, period, "account").grr
@@ -89,7 +91,7 @@ def annual_churn_rate(revenue: pd.DataFrame, period: PeriodLike) -> float:
 
 def classic_kpis(
     deals: pd.DataFrame,
-    period: PeriodLike,
+    period: PeriodLike | None,
     *,
     spend: pd.DataFrame | None = None,
     revenue: pd.DataFrame | None = None,

@@ -16,12 +16,10 @@ negotiation     negotiation_started      closed                    founder queue
 ==============  =======================  ========================  ==========================================
 
 A lost deal's stage is ``lost_stage`` or, when that is empty, the last stage it entered; a disqualified deal
-is lost at ``data_quality``. Visits still open (no exit time) are not timed. This is the raw material for the
-"biggest bottleneck" of article A's Monday dashboard."""
+is lost at ``data_quality``. Visits still open (no exit time) are not timed here; the biggest bottleneck
+(:mod:`analysis.kpi.bottlenecks`) counts them, since a queue that keeps growing has few finished visits."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -171,26 +169,3 @@ def stage_time_summary(deals: pd.DataFrame, period: PeriodLike | None = None) ->
     table["waiting_share"] = table["total_waiting_days"] / table["total_days"].where(table["total_days"] > 0)
     table.index.name = "stage"
     return table
-
-
-@dataclass(frozen=True)
-class Bottleneck:
-    """The stage where the most time goes, how much (the ``by`` measure) and how much of it is waiting."""
-
-    stage: str | None
-    measure: str
-    value: float
-    waiting_share: float
-
-
-def biggest_bottleneck(deals: pd.DataFrame, period: PeriodLike | None = None, by: str = "total_days") -> Bottleneck:
-    """The stage with the largest ``by`` (default: deal-days spent in the stage by visits ended in the
-    period)."""
-    table = stage_time_summary(deals, period)
-    if by not in table.columns:
-        raise ValueError(f"by must be one of {', '.join(table.columns)}, not {by!r}")
-    values = table[by].where(table["visits"] > 0)
-    if values.isna().all() or not (values > 0).any():
-        return Bottleneck(None, by, float("nan"), float("nan"))
-    stage = str(values.idxmax())
-    return Bottleneck(stage, by, float(values.max()), float(table["waiting_share"].loc[stage]))

@@ -212,18 +212,19 @@ def kpi_summary(
         values["deployed_model_revenue"] = retention.deployed_model_revenue(revenue, stop)
         values["deployed_models"] = float(retention.deployed_models(revenue, stop))
 
-    if period is not None:
-        values.update(
-            classic.classic_kpis(
-                deals, period, spend=spend, revenue=revenue, quota=quota, gross_margin=gross_margin, unpriced="skip"
-            )
+    values.update(
+        classic.classic_kpis(
+            deals, period, spend=spend, revenue=revenue, quota=quota, gross_margin=gross_margin, unpriced="skip"
         )
-        if spend is None:
-            values.pop("cac"), values.pop("cac_payback_months")
-        if revenue is None:
-            values.pop("mrr"), values.pop("ltv")
-        if quota is None:
-            values.pop("quota_attainment")
+    )
+    if period is None and revenue is not None:  # all time: MRR when the data ends (a quota is per period)
+        values["mrr"] = classic.mrr(revenue, stop)
+    if spend is None:
+        values.pop("cac"), values.pop("cac_payback_months")
+    if revenue is None:
+        values.pop("mrr"), values.pop("ltv")
+    if quota is None or period is None:
+        values.pop("quota_attainment")
     if unpriced_in_table and unpriced_in_table == won_in_table:  # no amounts at all: n/a, even without wins
         values.update({name: float("nan") for name in AMOUNT_METRICS if name in values})
     return {name: values[name] for name in METRICS if name in values}

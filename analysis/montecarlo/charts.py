@@ -35,10 +35,10 @@ def fmt(value: float, unit: str, *, signed: bool = False) -> str:
     if unit == "share":
         return style.percent(value, signed=signed)
     if unit == "days":
-        return f"{value:{'+' if signed else ''}.0f} days"
+        return f"{style.signed_text(value, 0, signed=signed)} days"
     if unit == "count":
-        return f"{value:{'+' if signed else ''}.0f}"
-    return f"{value:{'+' if signed else ''}.2f}"
+        return style.signed_text(value, 0, signed=signed)
+    return style.signed_text(value, 2, signed=signed)
 
 
 UNIT_WORDS = {
@@ -57,9 +57,9 @@ def formatter(unit: str, *, signed: bool = False) -> FuncFormatter:
         if signed and abs(v) < 1e-9:
             return "0"
         if unit == "share" and signed:
-            return f"{v * 100:+.0f} pp"
+            return f"{style.signed_text(v * 100, 0, signed=True)} pp"
         if unit == "days":
-            return f"{v:{'+' if signed else ''}.0f}"
+            return style.signed_text(v, 0, signed=signed)
         return fmt(v, unit, signed=signed)
 
     return FuncFormatter(lambda v, _pos: label(v))

@@ -28,7 +28,7 @@ HEADLINE: Final = (
 )
 DELTA_COLUMNS: Final = (
     "fix", "metric", "mean_delta", "ci_low", "ci_high", "n", "mean_baseline", "mean_variant", "sd_delta",
-    "p_better", "verdict",
+    "p_better", "p_same", "p_worse", "verdict",
 )
 
 
@@ -75,13 +75,34 @@ def unpaired_delta(base: np.ndarray, variant: np.ndarray, confidence: float = CO
 
 
 def verdict(low: float, high: float, better: int) -> str:
-    """``better`` / ``worse`` when the CI excludes zero in that direction, ``no clear change`` otherwise (or
-    ``higher``/``lower`` for a KPI with no good direction, such as a bonus)."""
+    """``better`` / ``worse`` on average when the mean change's CI excludes zero in that direction, ``no clear
+    change`` otherwise (or ``higher``/``lower`` for a KPI with no good direction, such as a bonus). It judges the
+    mean: read it with ``p_better`` / ``p_same`` / ``p_worse``, the shares of replications."""
     if not (low > 0 or high < 0):
         return "no clear change"
     if better == 0:
         return "higher" if low > 0 else "lower"
     return "better" if (low > 0) == (better > 0) else "worse"
+
+
+def shares(base: np.ndarray, variant: np.ndarray, better: int) -> dict[str, float]:
+    """Of the pairs where both are defined, the shares in which the variant did better, the same, and worse (NaN
+    for a KPI with no good direction). Under common random numbers many pairs are exactly equal (the fix changed
+    nothing for those prospects), so "better" can be a minority beside a clear mean gain: all three are reported.
+
+    >>> shares(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.5, 3.9]), better=1)
+    {'p_better': 0.25, 'p_same': 0.5, 'p_worse': 0.25}
+    """
+    ok = np.isfinite(base) & np.isfinite(variant)
+    if not ok.any() or not better:
+        return dict.fromkeys(("p_better", "p_same", "p_worse"), math.nan)
+    gain = (variant[ok] - base[ok]) * better
+    same = np.isclose(variant[ok], base[ok], rtol=1e-12, atol=1e-9)
+    return {
+        "p_better": float(np.mean((gain > 0) & ~same)),
+        "p_same": float(np.mean(same)),
+        "p_worse": float(np.mean((gain < 0) & ~same)),
+    }
 
 
 def deltas(
@@ -90,8 +111,9 @@ def deltas(
     metrics: Sequence[str] | None = None,
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
-    """One row per (variant, KPI): the paired mean change vs the baseline, its CI, the share of replications in
-    which the variant did better, and a verdict. Replications are matched by number."""
+    """One row per (variant, KPI): the paired mean change vs the baseline, its CI, the shares of replications in
+    which the variant did better, the same and worse (:func:`shares`), and a verdict on the mean. Replications are
+    matched by number."""
     chosen = list(metrics) if metrics is not None else default_metrics(baseline)
     base = baseline.set_index(REPLICATION)
     rows = []
@@ -102,8 +124,7 @@ def deltas(
             v = other[column].to_numpy(dtype=float)
             row: dict[str, object] = {"fix": name, "metric": column, **paired_delta(b, v, confidence)}
             better = metric(column).better
-            ok = np.isfinite(b) & np.isfinite(v)
-            row["p_better"] = float(np.mean((v[ok] - b[ok]) * better > 0)) if ok.any() and better else math.nan
+            row.update(shares(b, v, better))
             row["verdict"] = verdict(float(row["ci_low"]), float(row["ci_high"]), better)  # type: ignore[arg-type]
             rows.append(row)
     return pd.DataFrame(rows, columns=list(DELTA_COLUMNS))
@@ -118,7 +139,8 @@ def ranking(table: pd.DataFrame, by: str = "nnarr_12m") -> pd.DataFrame:
     part["score"] = part["mean_delta"] * better
     part = part.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     part.insert(0, "rank", np.arange(1, len(part) + 1))
-    return part[["rank", "fix", "metric", "mean_delta", "ci_low", "ci_high", "p_better", "verdict"]]
+    return part[["rank", "fix", "metric", "mean_delta", "ci_low", "ci_high", "p_better", "p_same", "p_worse",
+                 "verdict"]]
 
 
 def sccr_focus(table: pd.DataFrame) -> str | None:

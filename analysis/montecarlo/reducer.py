@@ -10,8 +10,10 @@
   and bonus of that window, when the horizon ends before the window does;
 * ``c2re_6m`` / ``c2re_12m``: sales and marketing spend of the same window (CRO fee included) / its NNARR;
   NaN when the window has no NNARR;
-* ``bonus_6m`` / ``bonus_12m``: the scenario's ``[comp]`` plan paid on that window's NNARR and C2RE (GRR and QTE
-  velocity for a scorecard plan; targets ``nnarr_6_months`` / ``nnarr_12_months``);
+* ``bonus_6m`` / ``bonus_12m``: the scenario's ``[comp]`` plan paid on that window's NNARR and C2RE, and for a
+  scorecard plan on that window's own model-level GRR and QTE velocity, never on data from after it (targets
+  ``nnarr_6_months`` / ``nnarr_12_months``, the scenario's QTE target); a KPI the window cannot measure (no
+  customer past its 90-day check at the window's start has no GRR) pays nothing for its share;
 * ``grr``: model-level GRR over the last 12 months of the horizon (the whole horizon if shorter);
 * ``qte_velocity_days`` (and ``qte_velocity_signed_days``, won deals only), ``completion_rate``,
   ``pov_to_pipeline``, the three win rates named by their denominator (``lead_to_win_rate``: of all deals closed,
@@ -143,10 +145,13 @@ def month_ends(start: pd.Timestamp, horizon_days: int) -> list[pd.Timestamp]:
     return [min((p + 1).start_time, end) for p in calendar_months(start, horizon_days)]
 
 
-def _window_kpis(scenario: Scenario, outcome: Outcome, months_: int, grr: float, qte: float) -> dict[str, float]:
+def _window_kpis(scenario: Scenario, outcome: Outcome, months_: int) -> dict[str, float]:
     period = window(outcome.start_date, months_)
     if period[1] > horizon_end(outcome):  # the window is not over by the end of the run: no figure
         return dict.fromkeys((f"nnarr_{months_}m", f"c2re_{months_}m", f"bonus_{months_}m"), float("nan"))
+    # A bonus is paid on its window's own figures, never on what happens after it (issue 11, defect 4).
+    grr = retention.grr(outcome.revenue, period, level="model")
+    qte = evaluation.qte_velocity(outcome.deals, period).mean_days
     booked = nnarr.nnarr(outcome.deals, period)
     spend = nnarr.c2re_spend(outcome.spend, scenario.targets.c2re_counts_pov_compute)
     ratio = nnarr.c2re_ratio(nnarr.spend_in(spend, period), booked.nnarr, provisional=not booked.final)
@@ -171,9 +176,10 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     qte = evaluation.qte_velocity(deals).mean_days
     row: dict[str, float] = {}
     for span in (MONTHS_6, MONTHS_12):
-        row.update(_window_kpis(scenario, outcome, span, grr, qte))
+        row.update(_window_kpis(scenario, outcome, span))
     row["grr"] = grr
     row["qte_velocity_days"] = qte
+    row["qte_velocity_signed_days"] = evaluation.qte_velocity_signed(deals).mean_days
     row["completion_rate"] = evaluation.evaluation_completion_rate(deals).value
     row["pov_to_pipeline"] = evaluation.pov_to_pipeline(deals).value
     row["lead_to_win_rate"] = evaluation.lead_to_win_rate(deals).value

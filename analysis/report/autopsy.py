@@ -24,7 +24,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.kpi import cycle, funnel
+from analysis.kpi import bottlenecks, cycle, funnel
 from analysis.kpi.frames import is_value
 from analysis.kpi.periods import PeriodError, as_period, bounds, days
 from analysis.report.bottleneck import LABELS
@@ -68,6 +68,7 @@ class Autopsy:
     deals: pd.DataFrame
     disqualified: int
     source: str
+    bottleneck: str | None = None  # the month's biggest bottleneck (analysis.kpi.bottlenecks), as the dashboard says
 
     @property
     def threshold_days(self) -> float:
@@ -106,7 +107,8 @@ def build(tables: Tables, month: str, delay_days: float = DEFAULT_DELAY_DAYS) ->
     """The autopsy of ``month`` (``2027-06``) from the full tables, as known at the month's end."""
     period = month_of(month)
     start, end = bounds(period)
-    deals = tables.as_of(end).deals
+    known = tables.as_of(end)
+    deals = known.deals
     cycles = cycle.cycle_days(deals)
     median = float(cycles.median()) if len(cycles) else float("nan")
 
@@ -130,7 +132,9 @@ def build(tables: Tables, month: str, delay_days: float = DEFAULT_DELAY_DAYS) ->
     if len(table):
         table = table.sort_values(["status", "acv"], ascending=[False, False], kind="stable").reset_index(drop=True)
     disqualified = is_value(deals["outcome"], "disqualified") & (deals["closed"] >= start) & (deals["closed"] < end)
-    return Autopsy(period, end, median, delay_days, table, int(disqualified.sum()), tables.source)
+    found = bottlenecks.biggest(deals, (start, end), known.resources)
+    return Autopsy(period, end, median, delay_days, table, int(disqualified.sum()), tables.source,
+                   found.text if found else None)
 
 
 def current_stage(deals: pd.DataFrame) -> list[str]:

@@ -57,6 +57,8 @@ def blocks(autopsy: Autopsy) -> list[page.Block]:
         tiles,
         page.Heading("Systemic changes: where deals were lost or stuck, and the fix for that stage"),
     ]
+    if autopsy.bottleneck:
+        blocks_.insert(2, page.Callout(f"Biggest bottleneck this month: {autopsy.bottleneck}"))
     if systemic.empty:
         blocks_.append(page.Callout("No deal was lost or delayed this month."))
     else:

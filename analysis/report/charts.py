@@ -34,11 +34,25 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage, stage.replace("_", " ").capitalize())
 
 
+def outcome_text(row: pd.Series) -> str:
+    """What became of a stage's deals: advanced (share of those that entered), lost, and still in it, so a queue
+    that most deals are still waiting in never reads as "100 % advance".
+
+    >>> outcome_text(pd.Series({"entered": 132, "advanced": 45, "lost": 0, "open": 87}))
+    '45 advanced (34 %) · 87 still in it'
+    """
+    entered, advanced = int(row.get("entered", 0)), int(row.get("advanced", 0))
+    lost, still = int(row.get("lost", 0)), int(row.get("open", 0))
+    share = f" ({advanced / entered * 100:.0f} %)" if entered else ""
+    parts = [f"{advanced} advanced{share}", f"{lost} lost" if lost else "", f"{still} still in it" if still else ""]
+    return " · ".join(p for p in parts if p)
+
+
 def funnel(
     conversion: pd.DataFrame, won: int, *, title: str = "Funnel: deals per stage and conversion"
 ) -> Figure:
     """Centred bars of the deals that entered each stage (``conversion`` from
-    :func:`analysis.kpi.funnel.conversion`), the share that advanced (advanced / decided) beside each bar, and
+    :func:`analysis.kpi.funnel.conversion`), what became of them beside each bar (:func:`outcome_text`), and
     closed-won at the bottom."""
     fig = style.new_figure()
     with style.styled():
@@ -57,12 +71,8 @@ def funnel(
             inside = c >= 0.18 * widest
             ax.text(widest / 2, yi, f"{c}", ha="center", va="center", fontsize=12, fontweight="bold",
                     color="white" if inside else style.INK)
-        for yi, (stage, row) in zip(y[:-1], conversion.iterrows(), strict=True):
-            rate = row.get("conversion", float("nan"))
-            lost = int(row.get("lost", 0))
-            text = f"{style.percent(rate)} advance" + (f" · {lost} lost" if lost else "")
-            ax.text(widest * 1.02, yi, text, ha="left", va="center", fontsize=11, color=style.MUTED)
-            del stage
+        for yi, (_, row) in zip(y[:-1], conversion.iterrows(), strict=True):
+            ax.text(widest * 1.02, yi, outcome_text(row), ha="left", va="center", fontsize=11, color=style.MUTED)
         ax.set_yticks(y, labels)
         ax.set_xlim(0, widest * 1.55)
         ax.set_xticks([])

@@ -255,7 +255,7 @@ def build(tables: Tables, week: str) -> Dashboard:
     sccr = cycle.period_sccr(deals, quarter)
 
     window = (as_of - pd.Timedelta(days=WINDOW_DAYS), as_of)
-    found = tuple(bottleneck.findings(deals, window, tables.library, limit=3))
+    found = tuple(bottleneck.findings(deals, window, tables.library, limit=3, resources=known.resources))
     values = health_page.health_values(
         deals, as_of, spend=known.spend, revenue=known.revenue, resources=known.resources, nnarr_pace=pace.pace
     )

@@ -169,15 +169,24 @@ def _sccr_tile(dash: Dashboard) -> page.Tile:
     rated = "unknown" if math.isnan(sccr) else ("green" if sccr >= 0 else "yellow")
     previous = dash.quarter - 1
     span = "" if dash.quarter_complete else " so far"
+    now = _cycle_text(dash.cycle_days, f"{dash.quarter}{span}")
     details = [
-        f"Mean won cycle {style.number(dash.cycle_days, 0)} days in {dash.quarter}{span}"
-        f" vs {style.number(dash.previous_cycle_days, 0)} days in {previous}",
+        f"{now[0].upper()}{now[1:]} vs {_cycle_text(dash.previous_cycle_days, str(previous))}",
         "Above 0: the cycle got shorter",
     ]
     if dash.quarter_complete:
         details.insert(0, f"No deal won yet in {dash.quarter + 1}: last full quarter shown")
     name = f"SCCR, {dash.quarter}" + (" (last full quarter)" if dash.quarter_complete else " so far")
     return page.Tile(name, style.percent(sccr, signed=True), "sccr", sccr, status=rated, details=tuple(details))
+
+
+def _cycle_text(days: float, when: str) -> str:
+    """"mean won cycle 120 days in 2027Q4", or "no deal won in 2027Q4" (never "n/a days").
+
+    >>> _cycle_text(120.4, "2027Q4 so far"), _cycle_text(float("nan"), "2027Q3")
+    ('mean won cycle 120 days in 2027Q4 so far', 'no deal won in 2027Q3')
+    """
+    return f"no deal won in {when}" if math.isnan(days) else f"mean won cycle {style.number(days, 0)} days in {when}"
 
 
 def _definitions(dash: Dashboard) -> tuple[str, ...]:
@@ -188,6 +197,8 @@ def _definitions(dash: Dashboard) -> tuple[str, ...]:
         "C2RE = sales and marketing spend (CRO fee included) / NNARR over the same 30 days; lower is better; "
         "the arrow compares with the 30 days before.",
         "SCCR = reduction of the mean cycle (inquiry to close, won deals) of this quarter so far vs last quarter.",
-        f"Bottleneck: stage or queue with the largest share of the cycle plus share of lost deals, last "
-        f"{WINDOW_DAYS} days; disqualified deals are the data-quality filter working and are not counted as lost.",
+        f"Bottleneck: over the last {WINDOW_DAYS} days, a solution-engineer or founder queue that was at least 95 % "
+        "busy with deals still waiting, else the stage or queue with the largest share of deal-days (deals still "
+        "there included) plus share of lost deals; disqualified deals are the data-quality filter working and are "
+        "not counted as lost.",
     )

@@ -141,10 +141,10 @@ def format_value(metric: str, value: float) -> str:
     if metric == "scale":
         return style.money(value)
     if metric == "se_queue_growth":
-        return f"{value:+.1f} deals a month"
+        return f"{style.signed_text(value, 1, signed=True)} deals a month"
     kind = kpis.METRICS.get(metric, ("", "ratio"))[1]
     if kind == "pct":
-        return f"{value * 100:.0f} %"
+        return style.percent(value)
     if kind == "days":
         return f"{value:.0f} days"
     if kind == "usd":

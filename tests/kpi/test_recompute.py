@@ -4,8 +4,8 @@ extensions, a delayed CRO, partner deals and renewals (tests/fixtures/crosscheck
 
 One ``funnelsim run`` and two ``funnelsim kpis`` (the default quarters, and windows cut inside the partial first
 and last months) per worker. Counts must agree exactly, amounts within a millionth of a dollar or 1e-9 relative,
-rates within 1e-9; NaN only where the other side is NaN too. A metric that disagrees because of a defect issue 11
-lists is a strict xfail naming the item, so its test turns red (XPASS) the day the fix lands: drop the mark then.
+rates within 1e-9; NaN only where the other side is NaN too. Written before issue 11's fixes, these tests failed
+on defects 1, 2, 5, 6, 7 and 8 and on the all-time classic metrics (MRR, CAC, payback were NaN); they pass now.
 """
 
 from __future__ import annotations
@@ -40,32 +40,10 @@ AMOUNTS = {
 }
 # kpis.csv leaves a metric out when it has nothing to say; then the recomputation must say the same.
 OMITTED_WHEN = {"nnarr_unpriced_deals": 0.0}
-# Old names kept until issue 11 item 7 renames them: compared with the new definition while they exist.
-LEGACY = {"win_rate": "lead_to_win_rate"}
 
-ITEM_2 = "issue 11 item 2: completion leaves out the POVs running on the start date (no data_access_granted)"
-ITEM_6 = ("issue 11 item 6: GRR/NRR count the 90-day churn and contraction NNARR already subtracted (cohort: "
-          "ARR > 0 at the start with the 90-day check behind it)")
-ITEM_7 = "issue 11 item 7: rates named by their denominator are missing from kpis"
-ALL_TIME_CLASSIC = ("NOT in issue 11: the all-time column of a classic metric is NaN although its inputs are "
-                    "defined for all time (spend, wins, deployed revenue at the data end); reported to the lead")
-XFAIL = {
-    "evaluation_completion_rate": ITEM_2,
-    "grr_model": ITEM_6,
-    "grr_account": ITEM_6,
-    "nrr": ITEM_6,
-    "partner_grr": ITEM_6,
-    "ltv": ITEM_6 + "; LTV annualises the account GRR",
-    "lead_to_win_rate": ITEM_7,
-    "negotiation_win_rate": ITEM_7,
-    "qte_velocity_signed_days": "issue 11 item 8: the signed-only QTE velocity is missing from kpis",
-    "mrr": ALL_TIME_CLASSIC,
-    "cac": ALL_TIME_CLASSIC,
-    "cac_payback_months": ALL_TIME_CLASSIC,
-}
 
 def _metric_ids() -> list[str]:
-    names = [*independent.METRICS, "nnarr_target", "nnarr_pace", "quota_attainment", *LEGACY]
+    names = [*independent.METRICS, "nnarr_target", "nnarr_pace", "quota_attainment"]
     return list(dict.fromkeys(names))
 
 
@@ -120,25 +98,18 @@ def test_same_periods(crosscheck):
 
 
 def test_no_metric_left_unchecked(crosscheck):
-    unchecked = set(crosscheck.theirs.index) - set(crosscheck.mine.index) - set(LEGACY)
+    unchecked = set(crosscheck.theirs.index) - set(crosscheck.mine.index)
     assert not unchecked, f"kpis.csv has metrics the recomputation does not know: {sorted(unchecked)}"
 
 
-@pytest.mark.parametrize(
-    "metric",
-    [pytest.param(m, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=XFAIL[m])) if m in XFAIL else m
-     for m in _metric_ids()],
-)
+@pytest.mark.parametrize("metric", _metric_ids())
 def test_metric_agrees_in_every_period(crosscheck, metric):
-    theirs_name, mine_name = metric, LEGACY.get(metric, metric)
-    if metric in LEGACY and metric not in crosscheck.theirs.index:
-        pytest.skip(f"{metric} renamed {mine_name} (issue 11 item 7): compared under its new name")
-    mine = crosscheck.mine.loc[mine_name]
-    if theirs_name not in crosscheck.theirs.index and theirs_name in OMITTED_WHEN:
-        assert (mine == OMITTED_WHEN[theirs_name]).all(), f"kpis left {metric} out, the recomputation has {mine}"
+    mine = crosscheck.mine.loc[metric]
+    if metric not in crosscheck.theirs.index and metric in OMITTED_WHEN:
+        assert (mine == OMITTED_WHEN[metric]).all(), f"kpis left {metric} out, the recomputation has {mine}"
         return
-    assert theirs_name in crosscheck.theirs.index, f"kpis.csv has no {theirs_name}"
-    wrong = _disagreements(mine_name, mine, crosscheck.theirs.loc[theirs_name, mine.index])
+    assert metric in crosscheck.theirs.index, f"kpis.csv has no {metric}"
+    wrong = _disagreements(metric, mine, crosscheck.theirs.loc[metric, mine.index])
     assert not wrong, f"{metric} disagrees:\n" + "\n".join(wrong)
 
 
@@ -185,9 +156,6 @@ def test_cro_retainer_accrues_from_the_start_delay(crosscheck):
         assert amount == pytest.approx(expected, rel=1e-9, abs=1e-6), f"cro_retainer {month:%Y-%m}"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 11 item 1: spend rows do not say which days of a month they cover"
-)
 def test_spend_rows_say_the_days_they_cover(crosscheck):
     spend = pd.read_csv(crosscheck.run / "spend.csv")
     assert {"start", "end"} <= set(spend.columns)
@@ -195,10 +163,6 @@ def test_spend_rows_say_the_days_they_cover(crosscheck):
     assert pd.to_datetime(spend["end"]).max() == RUN_END
 
 
-ITEM_5 = "issue 11 item 5: open-pipeline POVs beyond the free slots get a pov_started no engineer gave them"
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ITEM_5)
 def test_povs_running_at_the_start_are_the_engineers_busy(crosscheck):
     """Just after the start, the deals table's running POVs are the resource log's busy slots."""
     deals = crosscheck.tables.deals
