@@ -74,7 +74,7 @@ def funnel(
         for yi, (_, row) in zip(y[:-1], conversion.iterrows(), strict=True):
             ax.text(widest * 1.02, yi, outcome_text(row), ha="left", va="center", fontsize=11, color=style.MUTED)
         ax.set_yticks(y, labels)
-        ax.set_xlim(0, widest * 1.55)
+        ax.set_xlim(0, widest * 2.05)
         ax.set_xticks([])
         ax.set_xlabel("deals entering the stage (count)")
         ax.grid(False)

@@ -37,7 +37,8 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from analysis.kpi import cycle, kpis, nnarr, snapshot
+from analysis.kpi import cycle, evaluation, kpis, nnarr, snapshot
+from analysis.kpi.evaluation import Rate
 from analysis.kpi.nnarr import C2re, Nnarr
 from analysis.report import bottleneck, health_page, status
 from analysis.report.bottleneck import Finding
@@ -158,6 +159,7 @@ class Dashboard:
     health: pd.DataFrame
     notes: tuple[str, ...]
     amounts: Amounts = "all"  # "none": no won deal has an ACV; "partial": some have none (NNARR is a floor)
+    win_rates: tuple[tuple[str, Rate], ...] = ()  # (metric, rate) over the window, each named by its denominator
 
     @property
     def bottleneck(self) -> Finding | None:
@@ -195,6 +197,8 @@ class Dashboard:
             "sccr": _clean(self.sccr),
             "bottleneck": self.bottleneck.stage if self.bottleneck else None,
             "bottleneck_text": self.bottleneck.text if self.bottleneck else None,
+            **{f"{name}_{WINDOW_DAYS}d": _clean(rate.value) for name, rate in self.win_rates},
+            **{f"{name}_{WINDOW_DAYS}d_decided": rate.decided for name, rate in self.win_rates},
         } | self._amount_numbers()
 
     def _amount_numbers(self) -> dict[str, float | str | None]:
@@ -256,6 +260,11 @@ def build(tables: Tables, week: str) -> Dashboard:
 
     window = (as_of - pd.Timedelta(days=WINDOW_DAYS), as_of)
     found = tuple(bottleneck.findings(deals, window, tables.library, limit=3, resources=known.resources))
+    win_rates = (
+        ("lead_to_win_rate", evaluation.lead_to_win_rate(deals, window)),
+        ("pov_win_rate", evaluation.pov_win_rate(deals, window)),
+        ("negotiation_win_rate", evaluation.negotiation_win_rate(deals, window)),
+    )
     values = health_page.health_values(
         deals, as_of, spend=known.spend, revenue=known.revenue, resources=known.resources, nnarr_pace=pace.pace
     )
@@ -281,6 +290,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         health=health,
         notes=_notes(tables, to_date, c2re_now, as_of, amounts),
         amounts=amounts,
+        win_rates=win_rates,
     )
 
 

@@ -13,6 +13,7 @@ deals priced the cumulative NNARR chart counts the priced ones (a floor).
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import pandas as pd
 
@@ -100,6 +101,8 @@ def blocks(dash: Dashboard, images: tuple[tuple[str, bytes], ...]) -> list[page.
         if others:
             details.append(f"Next: {others}.")
         result.append(page.Callout(found.text, tuple(details)))
+    if dash.win_rates:
+        result.append(page.Notes((win_rates_text(dash),)))
     result += [
         page.Heading("Three suggested actions this week"),
         page.Items(dash.actions),
@@ -178,6 +181,20 @@ def _sccr_tile(dash: Dashboard) -> page.Tile:
         details.insert(0, f"No deal won yet in {dash.quarter + 1}: last full quarter shown")
     name = f"SCCR, {dash.quarter}" + (" (last full quarter)" if dash.quarter_complete else " so far")
     return page.Tile(name, style.percent(sccr, signed=True), "sccr", sccr, status=rated, details=tuple(details))
+
+
+WIN_RATE_WORDS: Final = {
+    "lead_to_win_rate": ("lead-to-win", "deals closed, disqualified ones included"),
+    "pov_win_rate": ("POV win rate", "closed after a POV"),
+    "negotiation_win_rate": ("negotiation win rate", "closed after negotiation began"),
+}
+
+
+def win_rates_text(dash: Dashboard) -> str:
+    """The three win rates of the window, each with its denominator in words (one rate alone misleads)."""
+    parts = [f"{WIN_RATE_WORDS[name][0]} {style.percent(rate.value)} ({rate.successes} of {rate.decided} "
+             f"{WIN_RATE_WORDS[name][1]})" for name, rate in dash.win_rates]
+    return f"Win rates, last {WINDOW_DAYS} days: " + " · ".join(parts)
 
 
 def _cycle_text(days: float, when: str) -> str:
