@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.kpi.health import qte_threshold
 from analysis.montecarlo import charts, forecast, sensitivity
 from analysis.montecarlo import compare as comparison
 from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
@@ -31,7 +32,7 @@ from simulation.loader import load_fix, load_scenario
 from simulation.outputs import atomic_path, write_csv
 from simulation.relative import no_effect
 from simulation.replications import Replications, run_replications
-from simulation.scenario import Fix, Scenario
+from simulation.scenario import ARTICLE_QTE_DAYS, Fix, Scenario
 
 HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
 FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
@@ -165,7 +166,19 @@ def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: 
         target = f"{rule} {f(float(row.target), m.unit)}: {row.p_target:.0%}" if rule else ""
         lines.append(f"  {m.label[:38]:<38} {f(row.p10, m.unit):>10} {f(row.p50, m.unit):>10} "
                      f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + spread:>22} {target:>16}")
+    lines += target_notes(scenario)
     return "\n".join(lines)
+
+
+def target_notes(scenario: Scenario) -> list[str]:
+    """What a reader must know about the targets: a QTE velocity target that is the scenario's own, with its reason
+    (article B's 45-day line does not apply), which also judges the scorecard bonus."""
+    targets = scenario.targets
+    if targets.qte_velocity_days == ARTICLE_QTE_DAYS:
+        return []
+    plan = " and pays the scorecard bonus's QTE share" if scenario.comp.plan == "scorecard" else ""
+    return [f"  QTE velocity target: {qte_threshold(targets.qte_velocity_days, targets.qte_velocity_reason)}; it "
+            f"judges P(target){plan}"]
 
 
 def queue_warnings(summary: pd.DataFrame) -> list[str]:

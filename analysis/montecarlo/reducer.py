@@ -85,7 +85,7 @@ METRICS: Final = {
         Metric("completion_rate", "Technical-evaluation completion rate", "share", 1, "POV completion rate"),
         Metric("pov_to_pipeline", "POV-to-pipeline conversion", "share", 1),
         Metric("lead_to_win_rate", "Lead-to-win rate (all deals closed)", "share", 1, "Lead-to-win"),
-        Metric("pov_win_rate", "POV win rate (deals closed after a POV)", "share", 1, "POV win rate"),
+        Metric("pov_win_rate", "POV win rate (closed after a POV)", "share", 1, "POV win rate"),
         Metric("negotiation_win_rate", "Negotiation win rate", "share", 1, "Negotiation win rate"),
         Metric("founder_free_rate", "Deals won without the founder", "share", 1),
         Metric("cycle_days_12m", "Sales cycle, deals won in 12 months", "days", -1, "Sales cycle (won)"),

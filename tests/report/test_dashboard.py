@@ -108,6 +108,19 @@ def test_names_the_bottleneck_and_three_actions(report: Path) -> None:
     assert all(escape(action) in html for action in numbers["actions"])
 
 
+def test_shows_three_win_rates_each_with_its_denominator(report: Path, known: dashboard.Tables) -> None:
+    """Issue 11, defect 7: one "win rate" hid that the disqualified were in its denominator."""
+    numbers = json.loads((report / f"dashboard-{WEEK}.json").read_text())
+    html = (report / f"dashboard-{WEEK}.html").read_text(encoding="utf-8")
+    window = (MONDAY - pd.Timedelta(days=dashboard.WINDOW_DAYS), MONDAY)
+    closed = known.deals[known.deals["closed"].between(window[0], window[1], inclusive="left")]
+    won, decided = int((closed["outcome"] == "won").sum()), len(closed)
+    assert (numbers["lead_to_win_rate_90d"], numbers["lead_to_win_rate_90d_decided"]) == (won / decided, decided)
+    negotiated = closed[closed["negotiation_started"].notna()]
+    assert numbers["negotiation_win_rate_90d_decided"] == len(negotiated)
+    assert f"lead-to-win {round(won / decided * 100)} % ({won} of {decided} deals closed, disqualified ones " in html
+
+
 # --- status logic on constructed cases -------------------------------------------------------------------------
 
 
