@@ -71,3 +71,17 @@ def test_table_and_health(funnel_deals, spend, revenue):
 def test_data_end(funnel_deals, revenue):
     assert str(kpis.data_end(funnel_deals)) == "2027-05-02 00:00:00"
     assert kpis.data_end(funnel_deals.iloc[0:0]) is None
+
+
+def test_a_scenario_may_leave_pov_compute_out_of_c2re(funnel_deals, spend_table):
+    """Issue 11, defect 11: POV compute is a named category the scenario counts in C2RE's spend or not."""
+    from simulation.scenario import Targets
+
+    spend = spend_table([
+        dict(month="2027-01-01", category="marketing", amount=60_000.0),
+        dict(month="2027-01-01", category="pov_compute", amount=30_000.0),
+    ])
+    counted = kpis.kpi_summary(funnel_deals, "2027Q1", spend=spend, targets=Targets())
+    left_out = kpis.kpi_summary(funnel_deals, "2027Q1", spend=spend, targets=Targets(c2re_counts_pov_compute=False))
+    assert (counted["spend"], counted["c2re"]) == (90_000.0, 900.0)
+    assert (left_out["spend"], left_out["c2re"]) == (60_000.0, 600.0)

@@ -216,3 +216,21 @@ def test_bad_periods(deals_table, spend_table):
         nnarr.spend_in(spend_table([]), "not a period")
     with pytest.raises(PeriodError, match="before it starts"):
         nnarr.nnarr(deals_table([]), ("2027-02-01", "2027-01-01"))
+
+
+def test_a_partial_month_is_charged_over_the_days_it_covers(spend_table):
+    """Issue 11, defect 1: a run starting on 18 January spends January's money in 14 days; pro-rating it over all 31
+    days of the month charged the window from the start date to 1 February only 14/31 of it."""
+    spend = spend_table([
+        dict(month="2027-01-01", category="marketing", amount=14_000.0, start="2027-01-18", end="2027-02-01"),
+        dict(month="2027-02-01", category="marketing", amount=28_000.0),  # no start/end: the whole month
+        dict(month="2027-03-01", category="marketing", amount=2_000.0, start="2027-03-01", end="2027-03-03"),
+    ])
+    assert nnarr.spend_in(spend, ("2027-01-18", "2027-02-01")) == pytest.approx(14_000.0)
+    assert nnarr.spend_in(spend, ("2027-01-25", "2027-02-08")) == pytest.approx(7_000.0 + 7_000.0)
+    assert nnarr.spend_in(spend, "2027-03") == pytest.approx(2_000.0)  # the last month covers 2 days, not 31
+    assert nnarr.spend_in(spend, ("2027-03-02", "2027-03-10")) == pytest.approx(1_000.0)
+    backwards = spend_table([dict(month="2027-01-01", category="marketing", amount=1.0, start="2027-01-20",
+                                  end="2027-01-10")])
+    with pytest.raises(Exception, match="row 1 covers no day"):
+        nnarr.spend_in(backwards, "2027-01")

@@ -88,8 +88,8 @@ def test_dashboard_for_a_team_of_three_suggests_three_to_four(tmp_path: Path, qu
     dash = dashboard.build(inputs.load(folder), WEEK)
     assert dash.bottleneck is not None and dash.bottleneck.stage == "pov_queue"
     assert dash.actions[0] == ("Wait for a solution engineer holds 66 % of the deal-days (1 deal there now, 4.0 on "
-                               "average): Hire one more solution engineer (solution engineers 3 -> 4) or Self-serve sandbox (POV "
-                               "triangular 45-90 -> 30.1-60.3 days)")
+                               "average): Hire one more solution engineer (solution engineers 3 -> 4) or Self-serve "
+                               "sandbox (POV triangular 45-90 -> 30.1-60.3 days)")
     assert not any("third" in action for action in dash.actions)
 
 
