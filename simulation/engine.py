@@ -28,7 +28,7 @@ from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, TIERS, typed_
 from simulation.warmup import warmup_prospects
 
 SE, FOUNDER = "solution_engineers", "founder"
-NS_PER_DAY = 86_400 * 10**9
+SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,18 @@ def _from_start(rows: list[Row]) -> list[Row]:
 
 
 def _dates(start: pd.Timestamp, days: np.ndarray | list[float]) -> np.ndarray:
-    """Days from ``start`` (NaN for never) as datetime64[ns], in one vectorised step."""
-    nanoseconds = np.asarray(days, dtype=float) * NS_PER_DAY
-    known = ~np.isnan(nanoseconds)
-    out = np.full(len(nanoseconds), np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[known] = np.datetime64(start.to_datetime64(), "ns") + np.rint(nanoseconds[known]).astype("timedelta64[ns]")
+    """Days from ``start`` (NaN for never) as datetime64[ns] to the nearest second, in one vectorised step.
+
+    A CRM records seconds at best; nanoseconds would only make the CSVs unreadable ("01:51:42.748415859"), and the
+    tables in memory and read back from their CSVs stay identical.
+
+    >>> _dates(pd.Timestamp("2027-01-04"), [0.5, 1 / 86400 * 0.4, float("nan")]).astype(str).tolist()
+    ['2027-01-04T12:00:00.000000000', '2027-01-04T00:00:00.000000000', 'NaT']
+    """
+    seconds = np.asarray(days, dtype=float) * SECONDS_PER_DAY
+    known = ~np.isnan(seconds)
+    out = np.full(len(seconds), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[known] = np.datetime64(start.to_datetime64(), "ns") + np.rint(seconds[known]).astype("timedelta64[s]")
     return out
 
 

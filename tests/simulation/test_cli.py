@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -122,6 +123,10 @@ def test_run_writes_the_four_tables(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert len(table) > 0
         pd.testing.assert_frame_equal(table, getattr(expected, name).reset_index(drop=True), check_exact=False,
                                       rtol=1e-12)
+    # Timestamps to the second, as a CRM has them (issue 11, defect 13: "01:51:42.748415859" before).
+    text = (tmp_path / "deals.csv").read_text() + (tmp_path / "revenue.csv").read_text()
+    assert re.search(r"\d{2}:\d{2}:\d{2}\.\d", text) is None
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},", text) is not None
     saved = json.loads((tmp_path / "scenario.json").read_text())
     assert saved["scenario"]["name"] == "AI startup baseline"
     assert [f["name"] for f in saved["fixes"]] == ["extra_solution_engineer"]
