@@ -13,7 +13,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from simulation.distributions import Distribution, Fixed
 
@@ -347,9 +347,18 @@ def _patch_model(section: type[Section]) -> type[Section]:
 
 
 class FixHeader(Section):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     summary: str = ""
     start_day: Days = 0.0
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, name: str) -> str:
+        """`compare` stores each fix's run in ``runs/<name>``, so a name is one plain folder name."""
+        if "/" in name or "\\" in name or name.startswith(".") or not name.isprintable() or name != name.strip():
+            raise ValueError("a fix name is one plain folder name: no '/' or '\\', no leading '.', no control "
+                             f"characters or surrounding spaces, got {name!r}")
+        return name
 
 
 FixFile = create_model(

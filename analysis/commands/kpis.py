@@ -73,7 +73,7 @@ def load_tables(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | 
         deals_path = folder / "deals.csv"
         spend_path = spend_path or (folder / "spend.csv" if (folder / "spend.csv").exists() else None)
         revenue_path = revenue_path or (folder / "revenue.csv" if (folder / "revenue.csv").exists() else None)
-    deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED)
+    deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED, check_values=True)
     spend = read_csv(spend_path, SPEND, required=tuple(SPEND)) if spend_path else None
     revenue = read_csv(revenue_path, REVENUE, required=tuple(REVENUE)) if revenue_path else None
     return deals, spend, revenue

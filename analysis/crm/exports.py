@@ -29,6 +29,8 @@ import pandas as pd
 
 from analysis.crm.mapping import DATE_COLUMNS, Mapping, MappingError
 from simulation.errors import InputError
+from simulation.input_files import regular_file
+from simulation.limits import MAX_CSV_BYTES
 from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage
 
 DEFAULT_MAX_ROWS: Final = 2_000_000
@@ -87,10 +89,10 @@ class ImportReport:
 def read_table(path: str | Path, columns: list[str], *, max_rows: int = DEFAULT_MAX_ROWS) -> pd.DataFrame:
     """The named columns of a CSV as stripped strings (blank -> NA); checks the file and the header first."""
     path = Path(path)
-    if not path.exists():
-        raise CrmError(f"{path}: no such file")
-    if path.is_dir():
-        raise CrmError(f"{path}: is a directory, not a CSV export")
+    try:
+        regular_file(path, "CSV export", MAX_CSV_BYTES)
+    except InputError as exc:
+        raise CrmError(str(exc)) from None
     if path.stat().st_size == 0:
         raise CrmError(f"{path}: file is empty")
     try:

@@ -45,6 +45,8 @@ from typing import Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.errors import InputError
+from simulation.input_files import read_text
+from simulation.limits import MAX_TOML_BYTES
 from simulation.scenario import PipelineStage
 from simulation.tables import CHANNELS, DEALS, OUTCOMES, STAGES, TIERS
 
@@ -149,19 +151,17 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"{path}: no such mapping file") from None
-    except IsADirectoryError:
-        raise MappingError(f"{path}: is a directory, not a mapping file") from None
-    except UnicodeDecodeError:
-        raise MappingError(f"{path}: not UTF-8 text, so not a TOML mapping") from None
+        text = read_text(path, "mapping file", MAX_TOML_BYTES)
+    except InputError as exc:
+        raise MappingError(str(exc)) from None
     if not text.strip():
         raise MappingError(f"{path}: mapping file is empty")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
     try:
         return Mapping.model_validate({**raw, "path": str(path)})
     except ValidationError as exc:

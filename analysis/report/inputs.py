@@ -29,6 +29,8 @@ from analysis.kpi.periods import timestamp
 from analysis.report.dashboard import Tables
 from analysis.report.fix_library import FixOption, default_library, load_library
 from simulation.errors import InputError
+from simulation.input_files import read_text
+from simulation.limits import MAX_JSON_BYTES
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, Targets
 from simulation.tables import DEALS, OUTCOMES, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
@@ -91,7 +93,7 @@ def load(
 
 def read_deals(path: Path) -> pd.DataFrame:
     """The deals CSV, coerced to the schema, with the values the reports rely on checked."""
-    deals = read_csv(path, DEALS, required=DEALS_REQUIRED)
+    deals = read_csv(path, DEALS, required=DEALS_REQUIRED, check_values=True)
     _check_values(deals, "outcome", OUTCOMES, path)
     _check_values(deals, "lost_stage", STAGES, path)
     if deals["arrived"].isna().any():
@@ -125,7 +127,7 @@ def _check_values(deals: pd.DataFrame, column: str, allowed: tuple[str, ...], pa
 
 def _scenario_json(path: Path) -> Scenario:
     try:
-        return Scenario.model_validate_json(path.read_text(encoding="utf-8"))
+        return Scenario.model_validate_json(read_text(path, "scenario.json file", MAX_JSON_BYTES))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
