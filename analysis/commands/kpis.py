@@ -19,11 +19,14 @@ from analysis.kpi import cycle, funnel, nnarr
 from analysis.kpi.kpis import METRICS, amount_note, health_table, kpi_summary
 from analysis.kpi.periods import DAY, PeriodError, PeriodLike, as_period, label, period_range, timestamp
 from simulation.errors import InputError
+from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import write_csv
 from simulation.scenario import Targets
 from simulation.tables import DEALS, REVENUE, SPEND, read_csv
 
 DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
+OUTPUT_FILES = ("kpis.csv", "health.csv", "nnarr_by_tier.csv", "nnarr_by_channel.csv", "sccr.csv", "funnel.csv",
+                "stage_times.csv")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
 
 
@@ -83,6 +86,16 @@ def kpis_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: --out exists and is not a folder")
     deals, spend, revenue = load_tables(args)
+    inputs = [args.deals, args.spend, args.revenue]
+    if args.deals.is_dir():
+        inputs += [args.deals / f"{n}.csv" for n in ("deals", "spend", "revenue")]
+    not_inputs([args.out / name for name in OUTPUT_FILES], inputs)
+    with claimed(args.out, "kpis"):
+        return _kpis(args, deals, spend, revenue)
+
+
+def _kpis(args: argparse.Namespace, deals: pd.DataFrame, spend: pd.DataFrame | None,
+          revenue: pd.DataFrame | None) -> int:
     periods: list[PeriodLike | None] = [parse_period(p) for p in args.period]
     if not periods:
         spans = [deals["closed"], *([spend["month"]] if spend is not None else [])]
