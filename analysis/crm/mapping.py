@@ -4,7 +4,8 @@ A mapping is TOML (see ``scenarios/mappings/``)::
 
     [source]
     name = "Salesforce opportunity report"
-    date_format = "%m/%d/%Y"      # strftime format of the date columns; default: ISO / mixed
+    date_format = "%m/%d/%Y"      # strftime format of the date columns, or "ISO8601"; default: guessed and said
+    decimal = "."                 # decimal mark of the amounts ("," reads 1.054,00 as 1054)
     as_of = "2024-06-30"          # when the export was taken; default: the latest date in the file
     complete_from = "2023-01-01"  # deals created earlier are incomplete (left-truncated); fits skip them
     created_until = "2024-03-31"  # the export holds deals created up to this day only (a sampling frame)
@@ -89,6 +90,7 @@ class Source(_Strict):
     complete_from: dt.date | None = None
     created_until: dt.date | None = None
     zero_amount: Literal["missing", "zero"] = "zero"
+    decimal: Literal[".", ","] = "."
     outcome_rule: Literal["stage", "won_if_closed"] = "stage"
     join: Join | None = None
     currency: Literal["USD"] = "USD"
