@@ -17,7 +17,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analysis.report import autopsy, autopsy_page, dashboard, dashboard_page, health_page, inputs, page, page_png
+from analysis.kpi.periods import bounds
+from analysis.report import (
+    autopsy,
+    autopsy_page,
+    coverage,
+    dashboard,
+    dashboard_page,
+    health_page,
+    inputs,
+    page,
+    page_png,
+)
 from analysis.report.dashboard import Tables
 from simulation.errors import InputError
 from simulation.out_folder import claimed, not_inputs
@@ -126,15 +137,19 @@ def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -
     blocks = autopsy_page.blocks(result)
     stem = out / f"autopsy-{result.month}"
     files = {"csv": stem.with_suffix(".csv"), "html": stem.with_suffix(".html"), "png": stem.with_suffix(".png")}
+    html = page.to_html(blocks, f"KPI autopsy {result.month}")  # built first: a page that fails writes nothing
+    png = page_png.render(blocks)
     write_csv(autopsy.csv_table(result), files["csv"])
-    write_text(files["html"], page.to_html(blocks, f"KPI autopsy {result.month}"))
-    write_bytes(files["png"], page_png.render(blocks))
+    write_text(files["html"], html)
+    write_bytes(files["png"], png)
     return files
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
     tables = _load(args)
-    week = dashboard.week_label(dashboard.week_start(args.week))
+    monday = dashboard.week_start(args.week)
+    coverage.check_week(args.week, monday, tables)  # before --out is touched
+    week = dashboard.week_label(monday)
     not_inputs([args.out / f"dashboard-{week}.{x}" for x in ("html", "png", "json")], _sources(args))
     with claimed(args.out, "dashboard"):
         files = write_dashboard(tables, args.week, args.out, charts=args.charts)
@@ -150,6 +165,7 @@ def dashboard_command(args: argparse.Namespace) -> int:
 def autopsy_command(args: argparse.Namespace) -> int:
     tables = _load(args)
     month = autopsy.month_of(args.month)
+    coverage.check_month(args.month, *bounds(month), tables)  # before --out is touched
     not_inputs([args.out / f"autopsy-{month}.{x}" for x in ("csv", "html", "png")], _sources(args))
     with claimed(args.out, "autopsy"):
         files = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)

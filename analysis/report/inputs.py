@@ -54,6 +54,7 @@ def load(
     """The :class:`~analysis.report.dashboard.Tables` of a run folder or a deals CSV (see the module docstring)."""
     explicit = {"spend": spend, "revenue": revenue, "resources": resources}
     settings: Scenario | None = None
+    horizon_end: pd.Timestamp | None = None
     if source.is_dir():
         deals_path = source / "deals.csv"
         if not deals_path.exists():
@@ -61,8 +62,10 @@ def load(
         for name in TABLE_FILES:
             if explicit[name] is None and (source / f"{name}.csv").exists():
                 explicit[name] = source / f"{name}.csv"
-        if scenario is None and (source / "scenario.json").exists():
-            settings = _scenario_json(source / "scenario.json")
+        if (source / "scenario.json").exists():
+            run = _scenario_json(source / "scenario.json")
+            horizon_end = pd.Timestamp(run.scenario.start_date) + pd.Timedelta(days=run.scenario.horizon_days)
+            settings = run if scenario is None else None
     elif source.exists():
         deals_path = source
     else:
@@ -88,6 +91,7 @@ def load(
         start=start,
         library=_library(fixes, scenario, settings),
         source=label,
+        end=horizon_end,
     )
 
 
