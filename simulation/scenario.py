@@ -353,11 +353,10 @@ class FixHeader(Section):
 
     @field_validator("name")
     @classmethod
-    def _folder_safe(cls, name: str) -> str:
-        """`compare` stores each fix's run in ``runs/<name>``, so a name is one plain folder name."""
+    def _folder_safe(cls, name: str) -> str:  # `compare` stores each fix's run in runs/<name>: one plain name
         if "/" in name or "\\" in name or name.startswith(".") or not name.isprintable() or name != name.strip():
-            raise ValueError("a fix name is one plain folder name: no '/' or '\\', no leading '.', no control "
-                             f"characters or surrounding spaces, got {name!r}")
+            raise ValueError(f"a fix name is one plain folder name (no '/', '\\', leading '.', control characters or "
+                             f"surrounding spaces), got {name!r}")
         return name
 
 

@@ -144,6 +144,10 @@ def import_deals(
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Map the export at ``path`` onto the deals schema; returns the deals table and the import report."""
     path = Path(path)
+    try:
+        regular_file(path, "CSV export", MAX_CSV_BYTES)  # before any read: a FIFO would block for ever
+    except InputError as exc:
+        raise CrmError(str(exc)) from None
     report = ImportReport(source=str(path))
     raw = _read_with_join(path, mapping, report, max_rows)
     report.rows = len(raw)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MAPPINGS
 from tests.hostile.harness import QUICK_TEXT, TINY_TEXT, Folder, funnelsim, refused, succeeded
 
 
@@ -84,7 +85,7 @@ def test_a_chain_within_the_limit_loads(user: Folder, capsys: pytest.CaptureFixt
     assert "valid scenario 'tiny'" in succeeded(funnelsim(capsys, "validate", user.root / "c1.toml")).out
 
 
-@pytest.mark.parametrize("where", ["scenario", "fix", "mapping"])
+@pytest.mark.parametrize("where", ["scenario", "fix", "mapping", "export", "joined_export"])
 @pytest.mark.parametrize("special", ["fifo", "dev_zero"])
 def test_fifos_and_devices_are_refused_without_reading(
     user: Folder, capsys: pytest.CaptureFixture[str], where: str, special: str
@@ -100,6 +101,8 @@ def test_fifos_and_devices_are_refused_without_reading(
         "scenario": ["validate", path],
         "fix": ["validate", tiny, "--fix", path],
         "mapping": ["import", tiny, "--mapping", path, "--out", user.root / "deals.csv"],
+        "export": ["import", path, "--mapping", MAPPINGS / "maven.toml", "--out", user.root / "deals.csv"],
+        "joined_export": ["import", path, "--mapping", MAPPINGS / "olist.toml", "--out", user.root / "deals.csv"],
     }
     user.snapshot()
     refused(funnelsim(capsys, *args[where]), str(path), kind, "regular file")
