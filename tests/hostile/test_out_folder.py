@@ -206,3 +206,15 @@ def test_a_scheduler_that_is_not_an_address_is_one_line(user: Folder, capsys: py
     refused(funnelsim(capsys, "forecast", user.root / "quick.toml", "--reps", "2", "--backend", "dask",
                       "--scheduler", "not-an-address", "--out", user.root / "out"),
             "--scheduler not-an-address: cannot connect")
+
+
+def test_a_formula_as_a_fix_name_is_inert_in_deltas_and_ranking(
+    user: Folder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fix = _fix(user, "fix.toml", '"=HYPERLINK(1)"')
+    out = user.root / "out"
+    succeeded(funnelsim(capsys, "compare", user.root / "quick.toml", "--fix", fix, "--out", out, *FAST))
+    for name in ("deltas.csv", "ranking.csv"):
+        table = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        assert set(table["fix"]) == {"'=HYPERLINK(1)"}, name
+    assert (out / "runs" / "=HYPERLINK(1)" / "replications.csv").exists()
