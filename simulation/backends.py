@@ -7,7 +7,8 @@ many there were. A SimPy environment cannot be pickled, so each task builds its 
 
 * ``serial``: in this process, in task order; for debugging (breakpoints and tracebacks work as usual).
 * ``process``: a pool of local worker processes (default: one per core). Workers ignore Ctrl-C, so an
-  interrupt stops the run from the parent without breaking the pool.
+  interrupt stops the run from the parent without breaking the pool, and exit on their own when the parent dies
+  (``kill -9`` included), so nothing is left running.
 * ``dask``: a Dask distributed cluster: an existing one (``scheduler="tcp://host:8786"``; its workers need
   funnelsim installed) or a ``LocalCluster`` started for the run. Each task gets its own key
   (``pure=False``), so Dask's result cache never collapses two batches into one.
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -34,6 +38,7 @@ R = TypeVar("R")
 BackendName = Literal["serial", "process", "dask"]
 BACKENDS: Final = ("process", "serial", "dask")
 IN_FLIGHT_PER_WORKER: Final = 2
+PARENT_POLL_SECONDS: Final = 1.0
 # Imported once by the fork server, so each worker starts with the engine already loaded.
 PRELOAD: Final = ["simulation.engine", "simulation.replications"]
 
@@ -84,8 +89,30 @@ class SerialBackend:
             yield fn(task)
 
 
-def _ignore_interrupts() -> None:
+def _worker_start(parent: int) -> None:
+    """In each worker: ignore Ctrl-C (the parent handles it) and exit when the parent process is gone, even if it
+    was killed with SIGKILL and could not shut the pool down (workers are the fork server's children, so the
+    kernel would not tell them)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="funnelsim-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)  # readable once the parent has exited; immune to pid reuse
+    except (AttributeError, OSError):
+        handle = -1
+    if handle >= 0:
+        select.select([handle], [], [])
+        os._exit(1)
+    while True:  # pragma: no cover - systems without pidfd: poll
+        time.sleep(PARENT_POLL_SECONDS)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
 
 
 class ProcessBackend:
@@ -104,7 +131,8 @@ class ProcessBackend:
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(self.preload)
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start,
+                                         initargs=(os.getpid(),))
         return self
 
     def __exit__(
@@ -165,10 +193,11 @@ class DaskBackend:
                     dashboard_address=None,
                 )
                 self._client = Client(self._cluster)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address ("not-an-address")
             self.__exit__(None, None, None)
+            reason = " ".join(str(exc).split()) or type(exc).__name__
             raise BackendError(
-                f"--scheduler {self.scheduler}: cannot connect to the Dask scheduler ({exc})"
+                f"--scheduler {self.scheduler}: cannot connect to the Dask scheduler ({reason})"
             ) from None
         return self
 

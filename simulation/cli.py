@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from simulation.errors import InputError
+from simulation.input_files import printable
 
 # Modules providing commands, in the order `funnelsim --help` lists them.
 COMMAND_MODULES = (
@@ -57,7 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"funnelsim {args.command}: interrupted; outputs already written are complete", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full or read-only disk, a folder removed mid-run: the system's reason, on one line
+        print(f"funnelsim {args.command}: {system_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return int(code or 0)
+
+
+def system_error(exc: OSError) -> str:
+    """An operating-system error as one line: the file, the reason, and that finished outputs are intact."""
+    where = f"{printable(str(exc.filename))}: " if exc.filename else ""
+    reason = exc.strerror or type(exc).__name__
+    return f"{where}{reason} (every output is written atomically: files already written are complete)"
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ import pandas as pd
 
 from simulation import capacity
 from simulation.engine import Outcome, simulate
-from simulation.errors import InputError
 from simulation.file_schema import fix_file_schema, scenario_file_schema
+from simulation.limits import seed_arg
 from simulation.loader import load_scenario
+from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import write_csv, write_text
 from simulation.relative import readable, written
 from simulation.scenario import Scenario, regimes
@@ -25,7 +26,7 @@ from simulation.warmup import warmup_days
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="simulate one replication and write the four tables as CSV")
     _scenario_arguments(run)
-    run.add_argument("--seed", type=int, default=0, help="random seed (same seed, same prospects; default 0)")
+    run.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same prospects; default 0)")
     run.add_argument("--out", type=Path, required=True, help="folder for deals.csv, revenue.csv, spend.csv, ...")
     run.set_defaults(func=run_command)
 
@@ -60,11 +61,12 @@ def warn_about_fixes(command: str, *scenarios: Scenario) -> None:
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.fix)
     warn_about_fixes("run", scenario)
-    if args.out.exists() and not args.out.is_dir():
-        raise InputError(f"{args.out}: --out exists and is not a folder")
-    outcome = simulate(scenario, args.seed)
-    write_outcome(outcome, args.out)
-    write_text(args.out / "scenario.json", scenario.model_dump_json(indent=2, by_alias=True) + "\n")
+    inputs = [args.scenario, *args.fix, *([Path(scenario.pipeline.csv)] if scenario.pipeline.csv else [])]
+    not_inputs([args.out / f"{name}.csv" for name in TABLES] + [args.out / "scenario.json"], inputs)
+    with claimed(args.out, "run"):
+        outcome = simulate(scenario, args.seed)
+        write_outcome(outcome, args.out)
+        write_text(args.out / "scenario.json", scenario.model_dump_json(indent=2, by_alias=True) + "\n")
     print(summary(scenario, outcome, args.seed))
     print(f"tables written to {args.out}/ (deals.csv, revenue.csv, spend.csv, resources.csv, scenario.json)")
     return 0

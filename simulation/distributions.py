@@ -88,8 +88,10 @@ def _times(value: float, factor: float) -> float:
 
 
 def _fmt(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.12g}"  # 1e+308, not its 309 digits
     if isinstance(value, tuple | list):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return str(value)

@@ -12,6 +12,7 @@ a probability; an integer is accepted where a number is), as the JSON Schema pri
 from __future__ import annotations
 
 import difflib
+import errno
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from simulation import input_files, limits, scenario_limits
 from simulation import relative as relative_values
 from simulation.distributions import Distribution
 from simulation.errors import InputError
@@ -38,7 +40,7 @@ class ScenarioError(InputError):
 
     def __init__(self, message: str) -> None:
         # One line, whatever a value, a key or a path contained (newlines, NULs and the like are escaped).
-        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
+        super().__init__(input_files.printable(message))
 
 
 def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenario:
@@ -52,6 +54,8 @@ def load_scenario(path: str | Path, fixes: Sequence[str | Path] = ()) -> Scenari
         scenario = _validate(Scenario, raw, provenance, path)
         _computable(raw, provenance, path)
         scenario = _with_pipeline_csv(scenario, provenance, path)
+        for loc, problem in scenario_limits.problems(scenario)[:1]:
+            raise ScenarioError(f"{_source_of(loc, provenance, path)}: {dotted(loc)}: {problem}")
         playbook_file = _source_of(("cro", "playbook"), provenance, path)
         stacked = [
             load_fix(_existing(p, playbook_file, "cro.playbook"), offset_days=scenario.cro.start_delay_days)
@@ -132,7 +136,13 @@ def _existing(target: str, named_in: Path, key: str) -> Path:
     try:
         candidate = _resolve(target, named_in)
         found, is_file = candidate.exists(), candidate.is_file()
+        if not found and candidate.is_symlink():
+            candidate.stat()  # raises: a loop, or a link to nothing
     except (OSError, ValueError, RuntimeError) as exc:  # embedded NUL, name too long, ~user without a home, ...
+        if getattr(exc, "errno", None) == errno.ELOOP:
+            raise ScenarioError(f"{named_in}: {key}: {candidate} is a symlink loop") from None
+        if getattr(exc, "errno", None) == errno.ENOENT:
+            raise ScenarioError(f"{named_in}: {key}: {candidate} is a link to nothing") from None
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{named_in}: {key}: unusable path {show(target)} ({why})") from None
     if not found:
@@ -161,6 +171,8 @@ def resolve_fixes(scenario: Scenario, named: str | Path = "") -> Scenario:
                 raise _relative_error(exc, Path(fix.source)) from None
             _computable(fix.patch, {}, Path(fix.source))  # a scaled distribution may overflow where the file did not
             after = _stacked(current, fix, path)
+            for loc, problem in scenario_limits.problems(after, calendar=False)[:1]:
+                raise ScenarioError(f"{fix.source}: {dotted(loc)}: {problem} (once stacked on {path})")
             done[index] = relative_values.settle(fix, current, after, [done[i] for i in done])
             current = after
     return scenario.model_copy(update={"fixes": tuple(done[i] for i in range(len(scenario.fixes)))})
@@ -184,11 +196,12 @@ def _stacked(current: Scenario, fix: Fix, path: Path) -> Scenario:
 
 
 def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Provenance]:
-    resolved = path.resolve()
-    if resolved in [p.resolve() for p in stack]:
+    if len(stack) >= limits.MAX_EXTENDS:
+        raise ScenarioError(f"{stack[0]}: extends: a chain of more than {limits.MAX_EXTENDS} files (the limit)")
+    raw = _read_toml(path, quote=not stack)  # first: a missing file or a symlink loop is named as such
+    if path.resolve() in [p.resolve() for p in stack]:
         cycle = " -> ".join(str(p) for p in (*stack, path))
         raise ScenarioError(f"{stack[-1]}: extends: circular extends ({cycle})")
-    raw = _read_toml(path)
     if "fix" in raw:
         raise ScenarioError(f"{path}: fix: this is a fix file; pass it with --fix on top of a scenario")
     provenance: Provenance = {}
@@ -197,7 +210,10 @@ def _read_chain(path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Pr
     if parent is not None:
         if not isinstance(parent, str) or not parent:
             raise ScenarioError(f"{path}: extends: must be a file path (string), got {show(parent)}")
-        base, provenance = _read_chain(_existing(parent, path, "extends"), (*stack, path))
+        target = _existing(parent, path, "extends")
+        if target.suffix.lower() != ".toml":
+            raise ScenarioError(f"{path}: extends: {target} is not a .toml file")
+        base, provenance = _read_chain(target, (*stack, path))
     _merge(base, raw, path, (), provenance)
     return base, provenance
 
@@ -221,15 +237,14 @@ def _merge(into: dict[str, Any], new: dict[str, Any], source: Path, at: tuple[st
         prov[here] = source
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, *, quote: bool = True) -> dict[str, Any]:
+    """A TOML file's data. ``quote=False`` (a file reached through ``extends``): a syntax error does not quote
+    the file's text, which may be any file a scenario names."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a TOML file") from None
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        data = input_files.read_bytes(path, "TOML file", limits.MAX_TOML_BYTES)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
+    data = data.removeprefix(input_files.BOM)  # as spreadsheet and Windows editors write it
     if not data.strip():
         raise ScenarioError(f"{path}: file is empty")
     if b"\x00" in data:
@@ -239,11 +254,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text, so not a TOML file") from None
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: {toml_problem(text, str(exc))}") from None
+        problem = toml_problem(text, str(exc)) if quote else _unquoted(str(exc))
+        raise ScenarioError(f"{path}: {problem}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
+    if _depth(raw) > limits.MAX_TOML_DEPTH:
+        raise ScenarioError(f"{path}: tables or arrays nested more than {limits.MAX_TOML_DEPTH} deep (the limit)")
+    return raw
+
+
+def _unquoted(message: str) -> str:
+    where = re.search(r"\(at (?:line \d+, column \d+|end of document)\)$", message)
+    return f"not a TOML file (malformed TOML {where[0][1:-1]})" if where else "not a TOML file"
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest in ``value`` (iteratively: a 1,000-deep file must not hit the recursion
+    limit here)."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        item, level = todo.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > limits.MAX_TOML_DEPTH:
+            return deepest
+        todo.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _as_error(exc: ValidationError, provenance: Provenance, default: Path, model: type[BaseModel] | None,

@@ -1,6 +1,9 @@
 """Atomic output files: written to a temporary file beside the target, then renamed over it.
 
-A crash or Ctrl-C leaves either the old file or the new one, never half a CSV.
+A crash or Ctrl-C leaves either the old file or the new one, never half a CSV. Text cells of a CSV that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, OWASP's
+CSV-injection rule) get a leading ``'``, so ``=HYPERLINK(...)`` from a CRM export is shown, never run; numbers are
+written as numbers.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 import pandas as pd
 
@@ -47,7 +50,31 @@ def write_with(target: str | Path, writer: Callable[[IO[str]], None]) -> None:
         writer(handle)
 
 
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
 def write_csv(frame: pd.DataFrame, target: str | Path) -> None:
-    """Write ``frame`` (no index) atomically; timestamps as ISO dates/times."""
+    """Write ``frame`` (no index) atomically; timestamps as ISO dates/times; formula-like text neutralised."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False)
+        inert(frame).to_csv(tmp, index=False)
+
+
+def inert(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and column name) a spreadsheet would evaluate prefixed by ``'``.
+
+    >>> inert(pd.DataFrame({"id": ["=1+1", "D1", "@SUM(A1)"], "acv": [-5.0, 1.0, 2.0]}))["id"].tolist()
+    ["'=1+1", 'D1', "'@SUM(A1)"]
+    """
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    names = {c: _inert(c) for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_START)}
+    risky = [c for c in text if frame[c].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any()]
+    if not risky and not names:
+        return frame
+    out = frame.copy()
+    for column in risky:
+        out[column] = out[column].map(_inert, na_action="ignore")
+    return out.rename(columns=names)
+
+
+def _inert(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value

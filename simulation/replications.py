@@ -11,24 +11,18 @@ Each replication is reduced at once by the ``reducer`` (passed in by the caller;
 not grow with the number of replications; the deals tables of the first ``keep_deals`` replications are kept
 on request.
 
-With a ``store`` folder every finished batch is written atomically::
-
-    DIR/manifest.json                  scenario hash, seed, reps, batch size, reducer of the run
-    DIR/batches/000012.series.csv      per-month series of batch 12's replications
-    DIR/batches/000012.kpis.csv        its KPI rows (written last: its presence marks the batch as done)
-    DIR/deals/replication_000003.csv   deals table of replication 3 (only if keep_deals > 3)
-
-so an interrupted run keeps what it finished and ``resume=True`` runs only the missing batches; the final
-tables are then read back from the batch files, identical to an uninterrupted run's.
+With a ``store`` folder every finished batch is written atomically and journalled with its checksums
+(:mod:`simulation.run_store`), so an interrupted run keeps what it finished and ``resume=True`` runs only the
+batches that are missing or no longer match their checksums; the final tables are then read back from the batch
+files, identical to an uninterrupted run's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,19 +33,15 @@ from tqdm import tqdm
 from simulation.backends import Backend, SerialBackend
 from simulation.engine import Outcome, simulate
 from simulation.errors import InputError
-from simulation.outputs import write_csv, write_text
 from simulation.randomness import Seed, replication_seeds
+from simulation.run_store import MANIFEST_FORMAT, RunStore
+from simulation.run_store import ResumeError as ResumeError  # re-exported: callers catch it from here
 from simulation.scenario import Scenario
 
-MANIFEST_FORMAT: Final = 1
 MAX_BATCH: Final = 25  # replications per task at most (a few seconds of work)
 BATCHES_PER_RUN: Final = 64  # aim for this many tasks, so that workers share the load evenly
 REPLICATION: Final = "replication"
 MONTH: Final = "month"
-
-
-class ResumeError(InputError):
-    """``--resume`` on a folder whose run does not match the one asked for (or holds no run)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +82,7 @@ class Replications:
 
     kpis: pd.DataFrame
     series: pd.DataFrame
+    redone: tuple[int, ...] = ()  # resumed batches run again: their files did not match their checksums
 
     @property
     def count(self) -> int:
@@ -183,64 +174,6 @@ def _reducer_name(reducer: Reducer) -> str:
     return f"{getattr(reducer, '__module__', '?')}.{getattr(reducer, '__qualname__', repr(reducer))}"
 
 
-class RunStore:
-    """The folder of one run: its manifest, the finished batches and the kept deals tables."""
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.manifest_path = self.folder / "manifest.json"
-        self.batch_folder = self.folder / "batches"
-        self.deals_folder = self.folder / "deals"
-
-    def kpis_path(self, index: int) -> Path:
-        return self.batch_folder / f"{index:06d}.kpis.csv"
-
-    def series_path(self, index: int) -> Path:
-        return self.batch_folder / f"{index:06d}.series.csv"
-
-    def deals_path(self, replication: int) -> Path:
-        return self.deals_folder / f"replication_{replication:06d}.csv"
-
-    def manifest(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ResumeError(
-                f"{self.manifest_path}: unreadable manifest; start again without --resume"
-            ) from None
-
-    def start(self, manifest: dict[str, Any]) -> None:
-        """Begin a fresh run: drop an earlier run's batches and deals, write the manifest."""
-        for pattern, folder in (("*.csv", self.batch_folder), ("replication_*.csv", self.deals_folder)):
-            if folder.is_dir():
-                for old in folder.glob(pattern):
-                    old.unlink()
-        self.batch_folder.mkdir(parents=True, exist_ok=True)
-        write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
-
-    def done(self, count: int) -> set[int]:
-        """Indices of finished batches (both files present)."""
-        return {k for k in range(count) if self.kpis_path(k).exists() and self.series_path(k).exists()}
-
-    def write(self, result: BatchResult) -> None:
-        for replication, deals in result.deals:
-            write_csv(deals, self.deals_path(replication))
-        write_csv(result.series, self.series_path(result.index))
-        write_csv(result.kpis, self.kpis_path(result.index))  # last: marks the batch as done
-
-    def read(self, count: int) -> Replications:
-        kpis = [_read(self.kpis_path(k)) for k in range(count)]
-        series = [_read(self.series_path(k)) for k in range(count)]
-        return _assemble(kpis, series)
-
-
-def _read(path: Path) -> pd.DataFrame:
-    # pandas writes the shortest repr of each float and parses it back exactly: bit-identical floats.
-    return pd.read_csv(path, dtype={MONTH: str}, keep_default_na=False, na_values=[""])
-
-
 def _assemble(kpis: Iterable[pd.DataFrame], series: Iterable[pd.DataFrame]) -> Replications:
     k = (
         pd.concat(list(kpis), ignore_index=True)
@@ -258,7 +191,7 @@ def _assemble(kpis: Iterable[pd.DataFrame], series: Iterable[pd.DataFrame]) -> R
 
 
 def manifest_for(
-    scenario: Scenario, seed: Seed, reps: int, batch_size: int, reducer: Reducer
+    scenario: Scenario, seed: Seed, reps: int, batch_size: int, reducer: Reducer, keep_deals: int = 0
 ) -> dict[str, Any]:
     return {
         "format": MANIFEST_FORMAT,
@@ -268,26 +201,9 @@ def manifest_for(
         "seed": _seed_record(seed),
         "reps": reps,
         "batch_size": batch_size,
+        "keep_deals": keep_deals,
         "reducer": _reducer_name(reducer),
     }
-
-
-def _check_resume(store: RunStore, wanted: dict[str, Any]) -> None:
-    found = store.manifest()
-    if found is None:
-        raise ResumeError(f"{store.folder}: --resume: no run to resume there (no manifest.json)")
-    for key, what in (
-        ("scenario_hash", "scenario (or fixes)"),
-        ("seed", "seed"),
-        ("reps", "number of replications"),
-        ("batch_size", "batch size"),
-        ("reducer", "KPI reducer"),
-    ):
-        if found.get(key) != wanted[key]:
-            raise ResumeError(
-                f"{store.folder}: --resume: the run there has a different {what} ({found.get(key)!r}, "
-                f"asked for {wanted[key]!r}); rerun without --resume or use another --out"
-            )
 
 
 def run_replications(
@@ -326,11 +242,11 @@ def run_replications(
     if size < 1:
         raise InputError(f"--batch-size must be at least 1, got {size}")
     tasks = batches(scenario, seed, reps, reducer, size, keep_deals)
-    wanted = manifest_for(scenario, seed, reps, size, reducer)
+    wanted = manifest_for(scenario, seed, reps, size, reducer, keep_deals)
     finished: set[int] = set()
     if run is not None:
         if resume:
-            _check_resume(run, wanted)
+            run.check(wanted)
             finished = run.done(len(tasks))
         else:
             run.start(wanted)
@@ -348,12 +264,13 @@ def run_replications(
     ) as bar:
         for result in runner.run(run_batch, todo):
             if run is not None:
-                run.write(result)
+                run.write(result.index, result.kpis, result.series, result.deals)
             else:
                 results.append(result)
             bar.update(len(result.kpis))
             if on_batch is not None:
                 on_batch(result)
     if run is not None:
-        return run.read(len(tasks))
+        kpis, series = run.read(len(tasks))
+        return replace(_assemble(kpis, series), redone=tuple(sorted(run.redone)))
     return _assemble((r.kpis for r in results), (r.series for r in results))

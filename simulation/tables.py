@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from simulation import input_files, limits
 from simulation.errors import InputError
 
 # dtype names: "datetime" -> datetime64[ns]; "boolean" -> pandas nullable boolean; "string" -> pandas string;
@@ -51,6 +52,10 @@ SPEND_CATEGORIES: Final = (
     "cro_retainer",
 )
 RESOURCE_NAMES: Final = ("solution_engineers", "founder")
+# The values a text column of a table read from a file may hold (compared exactly: "WON" is not "won").
+ALLOWED: Final[Mapping[str, tuple[str, ...]]] = {
+    "outcome": OUTCOMES, "tier": TIERS, "channel": CHANNELS, "lost_stage": STAGES, "retention_90d": RETENTION,
+}
 
 DEALS: Final[Schema] = {
     "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open on the start date: from "
@@ -235,18 +240,50 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def read_csv(path: str | Path, schema: Schema, *, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_csv` (or a hand-made one following the schema)."""
+def read_csv(
+    path: str | Path, schema: Schema, *, required: tuple[str, ...] = (), check_values: bool = False
+) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` (or a hand-made one following the schema), strictly: a regular
+    file under the size limit, every value of its kind, numbers finite, dates in funnelsim's calendar and, with
+    ``check_values``, the text columns of :data:`ALLOWED` holding only their values ("WON" is not "won")."""
     path = Path(path)
+    input_files.regular_file(path, "CSV file", limits.MAX_CSV_BYTES)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except FileNotFoundError:
         raise SchemaError(f"{path}: no such file") from None
     except pd.errors.EmptyDataError:
         raise SchemaError(f"{path}: file is empty") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise SchemaError(f"{path}: not a readable CSV ({_first_line(exc)})") from None
-    return coerce(frame, schema, source=str(path), required=required)
+    header = [str(c).strip() for c in frame.columns]
+    if len(set(header)) < len(header):
+        twice = next(c for c in header if header.count(c) > 1)
+        raise SchemaError(f"{path}: column {twice!r} appears twice in the header")
+    frame.columns = header
+    table = coerce(frame, schema, source=str(path), required=required)
+    _check_table(table, schema, str(path), check_values)
+    return table
+
+
+def _check_table(table: pd.DataFrame, schema: Schema, source: str, check_values: bool) -> None:
+    for column, (kind, _) in schema.items():
+        values = table[column]
+        if kind == "float":
+            odd = values.notna() & ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+            if odd.any():
+                raise SchemaError(f"{source}: column {column!r} has {values[odd].iloc[0]!r}, not a finite number")
+        elif kind == "datetime":
+            low, high = pd.Timestamp(limits.EARLIEST), pd.Timestamp(limits.LATEST)
+            odd = values.notna() & ((values < low) | (values >= high))
+            if odd.any():
+                raise SchemaError(f"{source}: column {column!r} has the date {values[odd].iloc[0]:%Y-%m-%d}, outside "
+                                  f"the dates funnelsim can hold ({limits.calendar_text()})")
+        elif check_values and column in ALLOWED and schema is DEALS:
+            bad = values.notna() & ~values.isin(ALLOWED[column]).fillna(False)
+            if bad.any():
+                raise SchemaError(f"{source}: column {column!r} has value {values[bad].iloc[0]!r}; expected one of "
+                                  f"{', '.join(ALLOWED[column])}")
 
 
 def describe(schema: Schema) -> str:

@@ -25,7 +25,9 @@ from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import DEFAULT_MAX_ROWS, CrmError, ImportReport, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
 from simulation.errors import InputError
+from simulation.limits import reps_arg, seed_arg
 from simulation.loader import load_scenario
+from simulation.out_folder import claimed, not_inputs, prepare
 from simulation.outputs import write_csv, write_text
 
 DEFAULT_BASE: Final = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
@@ -49,8 +51,8 @@ def register(commands: Any) -> None:
     _export_arguments(back)
     back.add_argument("--scenario", type=Path, required=True,
                       help="calibrated scenario (with --holdout: the base the training part is calibrated on)")
-    back.add_argument("--reps", type=int, default=50, help="replications (default 50)")
-    back.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    back.add_argument("--reps", type=reps_arg, default=50, help="replications (default 50)")
+    back.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
     back.add_argument("--holdout", type=float, metavar="FRACTION",
                       help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
@@ -73,8 +75,18 @@ def _duration_argument(parser: argparse.ArgumentParser) -> None:
                              "censoring-corrected percentiles (for shapes no family has)")
 
 
-def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, ImportReport, Mapping]:
+def _inputs(args: argparse.Namespace, mapping: Mapping | None = None) -> list[Path]:
+    """The files the command reads: an output must never replace one of them."""
+    found = [args.export, args.mapping, getattr(args, "base", None), getattr(args, "scenario", None)]
+    if mapping is not None and mapping.source.join is not None:
+        found.append(args.export.parent / mapping.source.join.file)
+    return [p for p in found if p is not None]
+
+
+def _load(args: argparse.Namespace, outputs: list[Path]) -> tuple[pd.DataFrame, ImportReport, Mapping]:
+    not_inputs(outputs, _inputs(args))
     mapping = load_mapping(args.mapping)
+    not_inputs(outputs, _inputs(args, mapping))
     deals, report = import_deals(args.export, mapping, max_rows=args.max_rows)
     for line in report.lines():
         print(line, file=sys.stderr)
@@ -96,14 +108,16 @@ def _dates(args: argparse.Namespace, mapping: Mapping) -> dict[str, pd.Timestamp
 
 
 def import_command(args: argparse.Namespace) -> int:
-    deals, report, _ = _load(args)
+    prepare(args.out, folder=False)
+    deals, report, _ = _load(args, [args.out])
     write_csv(deals, args.out)
     print(f"{report.kept} deals written to {args.out}")
     return 0
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
-    deals, _, mapping = _load(args)
+    prepare(args.out, folder=False)
+    deals, _, mapping = _load(args, [args.out])
     dates = _dates(args, mapping)
     cal = calibrate(deals, source=str(args.export), durations=args.durations, **dates)
     command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim calibrate"
@@ -121,7 +135,14 @@ def backtest_command(args: argparse.Namespace) -> int:
         raise InputError(f"--reps: {args.reps}: a band needs at least 2 replications")
     if args.holdout is not None and not 0 < args.holdout < 1:
         raise InputError(f"--holdout: {args.holdout}: give the scored share of the window, between 0 and 1")
-    deals, _, mapping = _load(args)
+    outputs = [args.out / n for n in ("monthly.csv", "coverage.csv", "rates.csv", "summary.txt",
+                                        "holdout_scenario.toml")]
+    deals, _, mapping = _load(args, outputs)
+    with claimed(args.out, "backtest"):
+        return _backtest(args, deals, mapping)
+
+
+def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping) -> int:
     dates = _dates(args, mapping)
     start, end = window(deals, dates["as_of"], dates["since"])
     until = dates["created_until"]

@@ -28,12 +28,16 @@ from simulation.backends import BACKENDS, Backend, make_backend
 from simulation.capacity import GROWTH_LIMIT
 from simulation.commands import warn_about_fixes
 from simulation.errors import InputError
+from simulation.limits import batch_arg, reps_arg, seed_arg, workers_arg
 from simulation.loader import load_fix, load_scenario
+from simulation.out_folder import claimed, inside, not_inputs
 from simulation.outputs import atomic_path, write_csv
 from simulation.relative import no_effect
 from simulation.replications import Replications, run_replications
 from simulation.scenario import ARTICLE_QTE_DAYS, Fix, Scenario
 
+FORECAST_FILES = ("replications.csv", "summary.csv", "timeseries.csv", "fan_chart.png", "kpi_histograms.png",
+                  "manifest.json", "journal.jsonl")
 HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
 FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
 
@@ -67,14 +71,14 @@ def register(commands: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser, reps: int) -> None:
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--reps", type=int, default=reps, help=f"replications per scenario (default {reps})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--reps", type=reps_arg, default=reps, help=f"replications per scenario (default {reps})")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--backend", choices=BACKENDS, default="process",
                         help="process (local cores, default), serial (debugging) or dask")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--workers", type=workers_arg, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler of an existing cluster")
-    parser.add_argument("--batch-size", type=int, default=None, help="replications per task (default: auto)")
+    parser.add_argument("--batch-size", type=batch_arg, default=None, help="replications per task (default: auto)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                         help="no progress bar (default: shown on a terminal)")
@@ -91,9 +95,23 @@ def _replicate(scenario: Scenario, args: argparse.Namespace, backend: Backend, s
     if store.exists() and not store.is_dir():
         raise InputError(f"{store}: --out exists and is not a folder")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    return run_replications(scenario, args.seed, args.reps, reduce_outcome, backend=backend,
-                            batch_size=args.batch_size, keep_deals=keep_deals, store=store, resume=args.resume,
-                            progress=progress)
+    result = run_replications(scenario, args.seed, args.reps, reduce_outcome, backend=backend,
+                              batch_size=args.batch_size, keep_deals=keep_deals, store=store, resume=args.resume,
+                              progress=progress)
+    if result.redone:
+        print(f"funnelsim {args.command}: resume: {len(result.redone)} batch(es) in {store} did not match their "
+              f"checksums (changed, truncated or half-written) and were run again: {_listed(result.redone)}",
+              file=sys.stderr)
+    return result
+
+
+def _listed(indices: tuple[int, ...]) -> str:
+    shown = ", ".join(str(k) for k in indices[:10])
+    return shown + (f" and {len(indices) - 10} more" if len(indices) > 10 else "")
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    return [args.scenario, *getattr(args, "fix", []), *getattr(args, "variant", [])]
 
 
 def _write_png(fig: Figure, path: Path) -> None:
@@ -117,9 +135,10 @@ def forecast_command(args: argparse.Namespace) -> int:
         raise InputError(f"--keep-deals must not be negative, got {args.keep_deals}")
     if not 0 < args.precision < 10:
         raise InputError(f"--precision is a share of the mean such as 0.05, got {args.precision}")
-    with _backend(args) as backend:
+    not_inputs([args.out / name for name in FORECAST_FILES], _inputs(args))
+    with claimed(args.out, "forecast"), _backend(args) as backend:
         result = _replicate(scenario, args, backend, args.out, keep_deals=min(args.keep_deals, args.reps))
-    summary = write_forecast(scenario, result, args.out, precision=args.precision)
+        summary = write_forecast(scenario, result, args.out, precision=args.precision)
     print(console_summary(scenario, summary, result.count, args.seed))
     for line in queue_warnings(summary):
         print(line, file=sys.stderr)
@@ -224,23 +243,50 @@ def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
         raise InputError("give at least one --fix or --variant to compare with the baseline")
     base = load_scenario(args.scenario)
     found: dict[str, Scenario] = {}
+    given: dict[str, Path] = {}
+
+    def add(label: str, scenario: Scenario, source: Path) -> None:
+        if label == "baseline":
+            raise InputError(f"{source}: 'baseline' is reserved for the scenario itself; rename that fix or variant")
+        if label in found:
+            raise InputError(f"{source}: compares as {label!r}, like {given[label]}; each compared fix or variant "
+                             "needs its own name (fix.name, or the variant's file name)")
+        inside(args.out / "runs", label)
+        found[label], given[label] = scenario, source
+
     for path in args.fix:
-        found[load_fix(path).name] = load_scenario(args.scenario, [path])
+        add(load_fix(path).name, load_scenario(args.scenario, [path]), path)
     if args.combined and len(args.fix) > 1:
-        found["all_fixes"] = load_scenario(args.scenario, args.fix)
+        add("all_fixes", load_scenario(args.scenario, args.fix), Path("--combined"))
     for path in args.variant:
         variant = load_scenario(path)
         _same_prospects(base, variant, path)
-        found[path.stem] = variant
-    if "baseline" in found:
-        raise InputError("'baseline' is reserved for the scenario itself; rename that fix or variant")
+        add(path.stem, variant, path)
     return found
 
 
 def compare_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.scenario)
+    if args.rank_by not in METRICS and not args.rank_by.startswith("sccr_"):
+        raise InputError(f"--rank-by {args.rank_by}: not a KPI (use one of {', '.join(METRICS)})")
     variants = variants_of(args)
     warn_about_fixes("compare", base, *variants.values())
+    not_inputs([args.out / n for n in ("deltas.csv", "ranking.csv", "forest.png")], _inputs(args))
+    with claimed(args.out, "compare"):
+        ranked = _compare(args, base, variants)
+    m = metric(args.rank_by)
+    print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
+    for row in ranked.itertuples():
+        print(f"  {row.rank}. {row.fix!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
+              f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
+              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
+        for note in _no_effect(base, variants.get(str(row.fix))):
+            print(f"     {note}")
+    print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
+    return 0
+
+
+def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scenario]) -> pd.DataFrame:
     runs: dict[str, pd.DataFrame] = {}
     with _backend(args) as backend:
         for label, scenario in {"baseline": base, **variants}.items():
@@ -265,16 +311,7 @@ def compare_command(args: argparse.Namespace) -> int:
     ordered = table.sort_values("fix", key=lambda f: f.map(order), kind="stable")
     _write_png(charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
                args.out / "forest.png")
-    m = metric(args.rank_by)
-    print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
-    for row in ranked.itertuples():
-        print(f"  {row.rank}. {row.fix!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
-              f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
-              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
-        for note in _no_effect(base, variants.get(str(row.fix))):
-            print(f"     {note}")
-    print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
-    return 0
+    return ranked
 
 
 def _no_effect(base: Scenario, variant: Scenario | None) -> tuple[str, ...]:
@@ -294,6 +331,12 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     warn_about_fixes("sensitivity", base)
     if args.metric not in METRICS and not args.metric.startswith("sccr_"):
         raise InputError(f"--metric {args.metric}: not a KPI (use one of {', '.join(METRICS)})")
+    not_inputs([args.out / n for n in ("tornado.csv", "tornado.png")], _inputs(args))
+    with claimed(args.out, "sensitivity"):
+        return _sensitivity(args, base)
+
+
+def _sensitivity(args: argparse.Namespace, base: Scenario) -> int:
     swings = sensitivity.default_swings(base)
     runs: dict[tuple[str, str], pd.DataFrame] = {}
     with _backend(args) as backend:

@@ -22,11 +22,14 @@ from analysis.kpi.periods import DAY, PeriodError, PeriodLike, as_period, label,
 from analysis.report.inputs import read_scenario_json
 from simulation.errors import InputError
 from simulation.loader import load_scenario
+from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import write_csv
 from simulation.scenario import Targets
 from simulation.tables import DEALS, REQUIRED, TABLES, read_csv
 
 DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
+OUTPUT_FILES = ("kpis.csv", "health.csv", "nnarr_by_tier.csv", "nnarr_by_channel.csv", "sccr.csv", "funnel.csv",
+                "stage_times.csv", "bottlenecks.csv")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
 
 
@@ -102,7 +105,7 @@ def load_tables(
         deals_path = folder / "deals.csv"
         for name, given in paths.items():
             paths[name] = given or (folder / f"{name}.csv" if (folder / f"{name}.csv").exists() else None)
-    deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED)
+    deals = read_csv(deals_path, DEALS, required=DEALS_REQUIRED, check_values=True)
     spend, revenue, resources = (
         read_csv(path, TABLES[name], required=REQUIRED[name]) if path else None for name, path in paths.items()
     )
@@ -113,6 +116,16 @@ def kpis_command(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: --out exists and is not a folder")
     deals, spend, revenue, resources = load_tables(args)
+    inputs = [args.deals, args.spend, args.revenue, args.resources]
+    if args.deals.is_dir():
+        inputs += [args.deals / f"{n}.csv" for n in ("deals", "spend", "revenue", "resources")]
+    not_inputs([args.out / name for name in OUTPUT_FILES], inputs)
+    with claimed(args.out, "kpis"):
+        return _kpis(args, deals, spend, revenue, resources)
+
+
+def _kpis(args: argparse.Namespace, deals: pd.DataFrame, spend: pd.DataFrame | None,
+          revenue: pd.DataFrame | None, resources: pd.DataFrame | None) -> int:
     periods: list[PeriodLike | None] = [parse_period(p) for p in args.period]
     if not periods:
         spans = [deals["closed"], *([spend["month"]] if spend is not None else [])]

@@ -17,9 +17,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analysis.report import autopsy, autopsy_page, dashboard, dashboard_page, health_page, inputs, page, page_png
+from analysis.kpi.periods import bounds
+from analysis.report import (
+    autopsy,
+    autopsy_page,
+    coverage,
+    dashboard,
+    dashboard_page,
+    health_page,
+    inputs,
+    page,
+    page_png,
+)
 from analysis.report.dashboard import Tables
 from simulation.errors import InputError
+from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import atomic_path, write_csv, write_text
 
 
@@ -66,6 +78,14 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")
     parser.add_argument("--revenue", type=Path, help="revenue CSV (with a deals CSV): adds GRR")
     parser.add_argument("--resources", type=Path, help="resources CSV (with a deals CSV): adds the SE/founder chart")
+
+
+def _sources(args: argparse.Namespace) -> list[Path]:
+    """The files a report reads (an output must never replace one of them)."""
+    found = [args.source, args.scenario, args.spend, args.revenue, args.resources]
+    if args.source.is_dir():
+        found += [args.source / n for n in ("deals.csv", "spend.csv", "revenue.csv", "resources.csv", "scenario.json")]
+    return [p for p in found if p is not None]
 
 
 def _load(args: argparse.Namespace) -> Tables:
@@ -118,15 +138,22 @@ def write_autopsy(tables: Tables, month: str, out: Path, *, delay_days: float) -
     blocks = autopsy_page.blocks(result)
     stem = out / f"autopsy-{result.month}"
     files = {"csv": stem.with_suffix(".csv"), "html": stem.with_suffix(".html"), "png": stem.with_suffix(".png")}
+    html = page.to_html(blocks, f"KPI autopsy {result.month}")  # built first: a page that fails writes nothing
+    png = page_png.render(blocks)
     write_csv(autopsy.csv_table(result), files["csv"])
-    write_text(files["html"], page.to_html(blocks, f"KPI autopsy {result.month}"))
-    write_bytes(files["png"], page_png.render(blocks))
+    write_text(files["html"], html)
+    write_bytes(files["png"], png)
     return result
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
     tables = _load(args)
-    files = write_dashboard(tables, args.week, args.out, charts=args.charts)
+    monday = dashboard.week_start(args.week)
+    coverage.check_week(args.week, monday, tables)  # before --out is touched
+    week = dashboard.week_label(monday)
+    not_inputs([args.out / f"dashboard-{week}.{x}" for x in ("html", "png", "json")], _sources(args))
+    with claimed(args.out, "dashboard"):
+        files = write_dashboard(tables, args.week, args.out, charts=args.charts)
     summary = json.loads(files["json"].read_text(encoding="utf-8"))
     word = dashboard_page.status_word(summary["status"], summary.get("amounts") == "none").upper()
     print(f"{summary['week']}: {word} - {summary['escalation']}")
@@ -138,7 +165,11 @@ def dashboard_command(args: argparse.Namespace) -> int:
 
 def autopsy_command(args: argparse.Namespace) -> int:
     tables = _load(args)
-    result = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)
+    month = autopsy.month_of(args.month)
+    coverage.check_month(args.month, *bounds(month), tables)  # before --out is touched
+    not_inputs([args.out / f"autopsy-{month}.{x}" for x in ("csv", "html", "png")], _sources(args))
+    with claimed(args.out, "autopsy"):
+        result = write_autopsy(tables, args.month, args.out, delay_days=args.delay_days)
     print(f"{args.month}: {len(result.deals)} deal(s) lost or delayed")
     if result.bottleneck:
         print(f"  biggest bottleneck: {result.bottleneck}")
@@ -151,14 +182,17 @@ def health_command(args: argparse.Namespace) -> int:
     tables = _load(args)
     dash = dashboard.build(tables, args.week)
     stem = args.out / f"health-{dash.week}"
-    write_csv(dash.health, stem.with_suffix(".csv"))
+    not_inputs([stem.with_suffix(".csv"), stem.with_suffix(".html")], _sources(args))
     subtitle = f"As of Monday {dash.as_of:%d %B %Y} 00:00" + (f" · {dash.source}" if dash.source else "")
     note = dashboard.amount_note(tables, dash.nnarr, dash.amounts)
     found = dash.bottleneck
     extra = ((f"Biggest bottleneck, last {dashboard.WINDOW_DAYS} days: {found.text}",) if found else ()) + (
         (note,) if note else ())
-    write_text(stem.with_suffix(".html"), health_page.report(dash.health, title=f"Health checks · {dash.week}",
-                                                               subtitle=subtitle, extra_notes=extra))
+    page_html = health_page.report(dash.health, title=f"Health checks · {dash.week}", subtitle=subtitle,
+                                   extra_notes=extra)
+    with claimed(args.out, "health"):
+        write_csv(dash.health, stem.with_suffix(".csv"))
+        write_text(stem.with_suffix(".html"), page_html)
     for row in dash.health.itertuples(index=False):
         print(f"  {row.status:<6} {row.label:<48} {row.shown:>10}  {row.advice}")
     for line in extra:

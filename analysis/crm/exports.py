@@ -27,8 +27,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from analysis.crm import parsing
 from analysis.crm.mapping import DATE_COLUMNS, Mapping, MappingError
 from simulation.errors import InputError
+from simulation.input_files import regular_file
+from simulation.limits import MAX_ACV, MAX_CSV_BYTES, calendar_text
 from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage, tier_of_acv
 
 DEFAULT_MAX_ROWS: Final = 2_000_000
@@ -60,6 +63,10 @@ class ImportReport:
     adjusted: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
     def skip(self, reason: str, mask: pd.Series, labels: pd.Series) -> None:
         count = int(mask.sum())
@@ -78,6 +85,7 @@ class ImportReport:
             out.append(f"  skipped {count}: {reason} (e.g. {', '.join(self.examples[reason][:EXAMPLES])})")
         for reason, count in self.adjusted.most_common():
             out.append(f"  adjusted {count}: {reason}")
+        out += [f"  note: {text}" for text in self.notes]
         if self.as_of is not None:
             out.append(f"  as of {self.as_of.date()}")
         return out
@@ -86,10 +94,10 @@ class ImportReport:
 def read_table(path: str | Path, columns: list[str], *, max_rows: int = DEFAULT_MAX_ROWS) -> pd.DataFrame:
     """The named columns of a CSV as stripped strings (blank -> NA); checks the file and the header first."""
     path = Path(path)
-    if not path.exists():
-        raise CrmError(f"{path}: no such file")
-    if path.is_dir():
-        raise CrmError(f"{path}: is a directory, not a CSV export")
+    try:
+        regular_file(path, "CSV export", MAX_CSV_BYTES)
+    except InputError as exc:
+        raise CrmError(str(exc)) from None
     if path.stat().st_size == 0:
         raise CrmError(f"{path}: file is empty")
     try:
@@ -99,6 +107,10 @@ def read_table(path: str | Path, columns: list[str], *, max_rows: int = DEFAULT_
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise CrmError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     header = [str(c).strip() for c in header]
+    twice = [c for c in dict.fromkeys(header) if header.count(c) > 1 and c in columns]
+    if twice:
+        raise CrmError(f"{path}: column {twice[0]!r} appears twice in the header (spaces around names do not count); "
+                       "rename or remove one")
     missing = [c for c in columns if c not in header]
     if missing:
         close = difflib.get_close_matches(missing[0], header, n=1)
@@ -131,6 +143,10 @@ def import_deals(
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Map the export at ``path`` onto the deals schema; returns the deals table and the import report."""
     path = Path(path)
+    try:
+        regular_file(path, "CSV export", MAX_CSV_BYTES)  # before any read: a FIFO would block for ever
+    except InputError as exc:
+        raise CrmError(str(exc)) from None
     report = ImportReport(source=str(path))
     raw = _read_with_join(path, mapping, report, max_rows)
     report.rows = len(raw)
@@ -149,7 +165,7 @@ def import_deals(
     skip("duplicated id (first row kept)", ids.duplicated(keep="first") & ids.notna())
     out = pd.DataFrame({"id": ids}, index=raw.index)
     for column in (c for c in DATE_COLUMNS if c in cols):
-        out[column] = _dates(raw[cols[column]], mapping, path, cols[column], skip)
+        out[column] = _dates(raw[cols[column]], mapping, path, cols[column], skip, report)
     skip("no created date", out["arrived"].isna())
     out["outcome"], lost_stage = _outcomes(raw, out, mapping, path, skip)
     _amount(raw, out, mapping, skip, report)
@@ -197,16 +213,26 @@ def _read_with_join(path: Path, mapping: Mapping, report: ImportReport, max_rows
     return main.merge(other, on=join.on, how="left", validate="many_to_one")
 
 
-def _dates(values: pd.Series, mapping: Mapping, path: Path, column: str, skip: Skip) -> pd.Series:
-    fmt = mapping.source.date_format or "mixed"
-    parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
-    bad = values.notna() & parsed.isna()
-    if values.notna().any() and bad.sum() > MOSTLY_BAD * values.notna().sum():
-        example = values[bad].iloc[0]
-        raise CrmError(f"{path}: column {column!r}: {int(bad.sum())} of {int(values.notna().sum())} dates "
+def _dates(values: pd.Series, mapping: Mapping, path: Path, column: str, skip: Skip,
+           report: ImportReport) -> pd.Series:
+    fmt = mapping.source.date_format
+    try:
+        found = parsing.dates(values, fmt)
+    except parsing.AmbiguousDates as exc:
+        raise CrmError(f"{path}: column {column!r}: {exc}; set source.date_format in the mapping "
+                       '(e.g. "%d/%m/%Y")') from None
+    checked = values.notna() & ~found.out_of_range
+    if checked.any() and found.bad.sum() > MOSTLY_BAD * checked.sum():
+        example = values[found.bad].iloc[0]
+        raise CrmError(f"{path}: column {column!r}: {int(found.bad.sum())} of {int(checked.sum())} dates "
                        f"unparseable (e.g. {example!r}); set source.date_format in the mapping")
-    skip(f"unparseable date in {column!r}", bad)
-    return parsed.astype("datetime64[ns]")
+    skip(f"date outside {calendar_text()} in {column!r} (e.g. 9999-12-31 for 'never')", found.out_of_range)
+    skip(f"unparseable date in {column!r}" + (f" (read as {found.guessed})" if found.guessed else ""), found.bad)
+    if found.guessed:
+        report.note(f"dates in {column!r} read as {found.guessed}: guessed, as the mapping has no "
+                    "source.date_format")
+    report.adjust(f"time-zone offset dropped in {column!r} (the local date and time are kept)", found.offsets)
+    return found.values
 
 
 def _outcomes(
@@ -234,9 +260,12 @@ def _amount(raw: pd.DataFrame, out: pd.DataFrame, mapping: Mapping, skip: Skip, 
     if "acv" not in mapping.columns:
         out["acv"] = np.nan
         return
-    text = raw[mapping.columns["acv"]].str.replace(r"[$,\s]|USD", "", regex=True)
-    amount = pd.to_numeric(text, errors="coerce")
-    skip("non-numeric amount", text.notna() & amount.isna())
+    decimal = mapping.source.decimal
+    amount, bad = parsing.amounts(raw[mapping.columns["acv"]], decimal)
+    skip("non-numeric amount", bad)
+    if bad.any():
+        report.note(f"amounts are read as 1234.5, 1,234.50 or $1,234 (decimal mark {decimal!r}, source.decimal); "
+                    f"'1,5', '1.054,00' with the other mark, inf, nan and amounts over {MAX_ACV:,.0f} do not fit")
     skip("negative amount", amount < 0)
     if mapping.source.zero_amount == "missing":
         zero = (amount == 0) & (out["outcome"] != "won").fillna(True)

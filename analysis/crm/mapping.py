@@ -4,7 +4,8 @@ A mapping is TOML (see ``scenarios/mappings/``)::
 
     [source]
     name = "Salesforce opportunity report"
-    date_format = "%m/%d/%Y"      # strftime format of the date columns; default: ISO / mixed
+    date_format = "%m/%d/%Y"      # strftime format of the date columns, or "ISO8601"; default: guessed and said
+    decimal = "."                 # decimal mark of the amounts ("," reads 1.054,00 as 1054)
     as_of = "2024-06-30"          # when the export was taken; default: the latest date in the file
     complete_from = "2023-01-01"  # deals created earlier are incomplete (left-truncated); fits skip them
     created_until = "2024-03-31"  # the export holds deals created up to this day only (a sampling frame)
@@ -45,6 +46,8 @@ from typing import Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.errors import InputError
+from simulation.input_files import read_text
+from simulation.limits import MAX_TOML_BYTES
 from simulation.scenario import PipelineStage
 from simulation.tables import CHANNELS, DEALS, OUTCOMES, STAGES, TIERS
 
@@ -87,6 +90,7 @@ class Source(_Strict):
     complete_from: dt.date | None = None
     created_until: dt.date | None = None
     zero_amount: Literal["missing", "zero"] = "zero"
+    decimal: Literal[".", ","] = "."
     outcome_rule: Literal["stage", "won_if_closed"] = "stage"
     join: Join | None = None
     currency: Literal["USD"] = "USD"
@@ -149,19 +153,17 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"{path}: no such mapping file") from None
-    except IsADirectoryError:
-        raise MappingError(f"{path}: is a directory, not a mapping file") from None
-    except UnicodeDecodeError:
-        raise MappingError(f"{path}: not UTF-8 text, so not a TOML mapping") from None
+        text = read_text(path, "mapping file", MAX_TOML_BYTES)
+    except InputError as exc:
+        raise MappingError(str(exc)) from None
     if not text.strip():
         raise MappingError(f"{path}: mapping file is empty")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path}: malformed TOML: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
     try:
         return Mapping.model_validate({**raw, "path": str(path)})
     except ValidationError as exc:

@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from simulation.input_files import printable
+
 Entry = tuple[str, Any, str]  # key, value, comment ("" for none)
 
 
@@ -60,7 +62,9 @@ def _key(key: str) -> str:
 
 def render(header: Sequence[str], top: Sequence[Entry], sections: Sequence[tuple[str, Sequence[Entry]]]) -> str:
     """The file: header comment lines, top-level keys, then ``[section]`` tables in the given order."""
-    lines = [f"# {line}".rstrip() for line in header]
+    # A comment ends at a line break: anything that could break one (a newline in a path on the command line) is
+    # escaped, so nothing a user typed becomes a key of the file.
+    lines = [f"# {printable(line)}".rstrip() for line in header]
     lines += [_line(entry) for entry in top]
     for name, entries in sections:
         lines += ["", f"[{name}]", *(_line(entry) for entry in entries)]
@@ -70,4 +74,4 @@ def render(header: Sequence[str], top: Sequence[Entry], sections: Sequence[tuple
 def _line(entry: Entry) -> str:
     key, value, comment = entry
     text = f"{_key(key)} = {value_text(value)}"
-    return f"{text}  # {comment}" if comment else text
+    return f"{text}  # {printable(comment)}" if comment else text

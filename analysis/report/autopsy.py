@@ -27,6 +27,7 @@ import pandas as pd
 from analysis.kpi import bottlenecks, cycle, funnel
 from analysis.kpi.frames import is_value
 from analysis.kpi.periods import PeriodError, as_period, bounds, days
+from analysis.report import coverage
 from analysis.report.bottleneck import LABELS
 from analysis.report.dashboard import Tables
 from analysis.report.fix_library import Effect, FixOption, fixes_for
@@ -94,6 +95,7 @@ def month_of(value: str) -> pd.Period:
     """A calendar month from ``2027-06``."""
     if not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
         raise PeriodError(f"--month {value!r}: expected a month such as 2027-06")
+    coverage.in_calendar(int(value.strip()[:4]), f"--month {value!r}")
     try:
         period = as_period(value)
     except PeriodError:
@@ -107,6 +109,7 @@ def build(tables: Tables, month: str, delay_days: float = DEFAULT_DELAY_DAYS) ->
     """The autopsy of ``month`` (``2027-06``) from the full tables, as known at the month's end."""
     period = month_of(month)
     start, end = bounds(period)
+    coverage.check_month(month, start, end, tables)
     known = tables.as_of(end)
     deals = known.deals
     cycles = cycle.cycle_days(deals)

@@ -40,7 +40,7 @@ import pandas as pd
 from analysis.kpi import cycle, evaluation, kpis, nnarr, snapshot
 from analysis.kpi.evaluation import Rate
 from analysis.kpi.nnarr import C2re, Nnarr
-from analysis.report import bottleneck, health_page, status
+from analysis.report import bottleneck, coverage, health_page, status
 from analysis.report.bottleneck import Finding
 from analysis.report.fix_library import Effect, FixOption, fixes_for
 from analysis.report.status import Pace, Trend
@@ -90,6 +90,7 @@ def week_start(week: str) -> pd.Timestamp:
     if not match:
         raise WeekError(f"--week {week!r}: expected an ISO week such as 2027-W26")
     year, number = int(match.group(1)), int(match.group(2))
+    coverage.in_calendar(year, f"--week {week!r}")
     try:
         return pd.Timestamp(dt.date.fromisocalendar(year, number, 1))
     except ValueError:
@@ -113,6 +114,7 @@ class Tables:
     start: pd.Timestamp | None = None
     library: tuple[FixOption, ...] = ()
     source: str = ""
+    end: pd.Timestamp | None = None  # a run's horizon end, when known (a deals CSV only has its last event)
 
     def __post_init__(self) -> None:
         # Reports pick rows by label; pooled runs stacked without ignore_index repeat labels, so number rows afresh.
@@ -132,6 +134,7 @@ class Tables:
             start=self.start,
             library=self.library,
             source=self.source,
+            end=self.end,
         )
 
 
@@ -220,6 +223,7 @@ def default_start(as_of: pd.Timestamp) -> pd.Timestamp:
 def build(tables: Tables, week: str) -> Dashboard:
     """The dashboard of ISO ``week`` from the full tables (censored here to what was known on its Monday)."""
     as_of = week_start(week)
+    coverage.check_week(week, as_of, tables)
     known = tables.as_of(as_of)
     since = tables.start if tables.start is not None else default_start(as_of)
     if since >= as_of:
@@ -390,10 +394,6 @@ def _notes(
     note = amount_note(tables, to_date, amounts)
     if note:
         notes.append(note)
-    end = kpis.data_end(tables.deals, revenue=tables.revenue)
-    if end is not None and as_of > end + pd.Timedelta(days=7):
-        notes.append(f"The data end on {end - pd.Timedelta(days=1):%Y-%m-%d}, before this week: nothing after that "
-                     "date is known, so recent windows look empty.")
     if to_date.provisional_deals:
         notes.append(
             f"NNARR is provisional: {to_date.provisional_deals} won deal(s) worth "

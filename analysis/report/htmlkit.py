@@ -79,7 +79,14 @@ def external_references(page: str) -> list[str]:
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """``text`` as HTML text. A URL, ``@import`` or ``//`` in it stays text: ``//`` and ``@`` are written as
+    character references, so the page shows them and :func:`external_references` never mistakes a scenario name,
+    fix summary or deal id for something the browser would fetch.
+
+    >>> esc('Win <b> at http://x.example @import')
+    'Win &lt;b&gt; at http:/&#47;x.example &#64;import'
+    """
+    return html.escape(str(text), quote=True).replace("//", "/&#47;").replace("@", "&#64;")
 
 
 def data_uri(png: bytes) -> str:

@@ -29,6 +29,8 @@ from analysis.kpi.periods import timestamp
 from analysis.report.dashboard import Tables
 from analysis.report.fix_library import FixOption, default_library, load_library
 from simulation.errors import InputError
+from simulation.input_files import read_text
+from simulation.limits import MAX_JSON_BYTES
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, Targets
 from simulation.tables import DEALS, OUTCOMES, REQUIRED, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
@@ -52,6 +54,7 @@ def load(
     """The :class:`~analysis.report.dashboard.Tables` of a run folder or a deals CSV (see the module docstring)."""
     explicit = {"spend": spend, "revenue": revenue, "resources": resources}
     settings: Scenario | None = None
+    horizon_end: pd.Timestamp | None = None
     if source.is_dir():
         deals_path = source / "deals.csv"
         if not deals_path.exists():
@@ -59,8 +62,10 @@ def load(
         for name in TABLE_FILES:
             if explicit[name] is None and (source / f"{name}.csv").exists():
                 explicit[name] = source / f"{name}.csv"
-        if scenario is None and (source / "scenario.json").exists():
-            settings = read_scenario_json(source / "scenario.json")
+        if (source / "scenario.json").exists():
+            run = read_scenario_json(source / "scenario.json")
+            horizon_end = pd.Timestamp(run.scenario.start_date) + pd.Timedelta(days=run.scenario.horizon_days)
+            settings = run if scenario is None else None
     elif source.exists():
         deals_path = source
     else:
@@ -86,12 +91,13 @@ def load(
         start=start,
         library=_library(fixes, scenario, settings),
         source=label,
+        end=horizon_end,
     )
 
 
 def read_deals(path: Path) -> pd.DataFrame:
     """The deals CSV, coerced to the schema, with the values the reports rely on checked."""
-    deals = read_csv(path, DEALS, required=DEALS_REQUIRED)
+    deals = read_csv(path, DEALS, required=DEALS_REQUIRED, check_values=True)
     _check_values(deals, "outcome", OUTCOMES, path)
     _check_values(deals, "lost_stage", STAGES, path)
     if deals["arrived"].isna().any():
@@ -126,7 +132,7 @@ def _check_values(deals: pd.DataFrame, column: str, allowed: tuple[str, ...], pa
 def read_scenario_json(path: Path) -> Scenario:
     """The scenario a ``funnelsim run`` saved beside its tables; one line naming the key when it does not load."""
     try:
-        return Scenario.model_validate_json(path.read_text(encoding="utf-8"))
+        return Scenario.model_validate_json(read_text(path, "scenario.json file", MAX_JSON_BYTES))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -89,7 +89,7 @@ def test_delay_threshold_is_configurable(month_deals) -> None:  # type: ignore[n
 
 def test_no_won_deal_means_no_delays(deals_table) -> None:  # type: ignore[no-untyped-def]
     deals = deals_table([dict(outcome="open", acv=1.0, arrived="2026-01-01")])
-    result = autopsy.build(Tables(deals), "2027-06")
+    result = autopsy.build(Tables(deals), "2026-06")
     assert math.isnan(result.median_cycle_days) and result.deals.empty
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from simulation.arrivals import attributes
 from simulation.distributions import LogNormal, Uniform
+from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.randomness import ATTRIBUTES
-from simulation.scenario import Tier, Tiers, acv_band
+from simulation.scenario import acv_band
 from simulation.tables import TIERS, tier_of_acv
 from tests.conftest import ROOT
 
@@ -37,8 +37,11 @@ def test_the_band_is_the_distribution_cut_by_inverse_cdf() -> None:
     assert 0.06 < low < 0.08 and high == 1.0
 
 
-def test_a_tier_whose_acv_never_reaches_its_band_is_refused() -> None:
-    fits = {"small": Tier(acv=Uniform(low=10_000, high=40_000)), "mid": Tier(acv=Uniform(low=60_000, high=90_000))}
-    with pytest.raises(ValidationError, match=r"large\.acv: uniform\(low=50000, high=140000\) never falls in the "
-                                              r"large tier's band \(over \$150K"):
-        Tiers(**fits, large=Tier(acv=Uniform(low=50_000, high=140_000)))
+def test_a_tier_whose_acv_never_reaches_its_band_is_refused(tmp_path) -> None:
+    scenario = tmp_path / "wrong_band.toml"
+    tiny = (ROOT / "tests" / "fixtures" / "tiny.toml").as_posix()
+    band = '{ dist = "uniform", low = 50000, high = 140000 }'
+    scenario.write_text(f'extends = "{tiny}"\n[tiers.large]\nacv = {band}\n')
+    with pytest.raises(InputError, match=r"tiers\.large\.acv: uniform\(low=50000, high=140000\) never falls in "
+                                         r"the large tier's band \(over \$150K, article A\)"):
+        load_scenario(scenario)
