@@ -237,6 +237,15 @@ def fix_words(fix: Fix) -> str:
     return words or fix.name.replace("_", " ")
 
 
+def variant_words(key: str, scenario: Scenario) -> str:
+    """How people read a compared scenario: its fix's summary, "all the fixes together", or a variant's name."""
+    if key == "all_fixes":
+        return "All the fixes together"
+    if scenario.fixes and scenario.fixes[-1].name == key:
+        return fix_words(scenario.fixes[-1])
+    return scenario.name
+
+
 def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
     """The scenarios to compare with the baseline, by label (fix name, or the variant file's stem)."""
     if not args.fix and not args.variant:
@@ -277,9 +286,9 @@ def compare_command(args: argparse.Namespace) -> int:
     m = metric(args.rank_by)
     print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
     for row in ranked.itertuples():
-        print(f"  {row.rank}. {row.fix!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
+        print(f"  {row.rank}. {row.label!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
               f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
-              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
+              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}{_shares(row)}")
         for note in _no_effect(base, variants.get(str(row.fix))):
             print(f"     {note}")
     print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
@@ -294,7 +303,7 @@ def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scena
             write_csv(result.kpis, args.out / "runs" / label / "replications.csv")
             runs[label] = result.kpis
     baseline = runs.pop("baseline")
-    table = comparison.deltas(baseline, runs)
+    table = comparison.deltas(baseline, runs, labels={key: variant_words(key, variants[key]) for key in variants})
     if args.rank_by not in set(table["metric"]):
         raise InputError(f"--rank-by {args.rank_by}: not a compared KPI (use one of "
                          f"{', '.join(dict.fromkeys(table['metric']))})")
@@ -312,6 +321,14 @@ def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scena
     _write_png(charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
                args.out / "forest.png")
     return ranked
+
+
+def _shares(row: Any) -> str:
+    """", better in 45 % of replications, the same in 50 %, worse in 5 %" (empty for a KPI with no good way)."""
+    if row.p_better != row.p_better:  # NaN
+        return ""
+    return (f"; better in {row.p_better * 100:.0f} % of replications, the same in {row.p_same * 100:.0f} %, "
+            f"worse in {row.p_worse * 100:.0f} %")
 
 
 def _no_effect(base: Scenario, variant: Scenario | None) -> tuple[str, ...]:

@@ -195,7 +195,8 @@ def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scen
                 colour = _verdict_colour(row["ci_low"], row["ci_high"], m.better)
                 ax.plot([row["ci_low"], row["ci_high"]], [yi, yi], color=colour, lw=2.6, solid_capstyle="round")
                 ax.scatter([row["mean_delta"]], [yi], color=colour, s=48, zorder=3)
-            ax.set_yticks(y, [f.replace("_", " ") for f in fixes])
+            names = dict(zip(deltas["fix"], deltas["label"], strict=True)) if "label" in deltas else {}
+            ax.set_yticks(y, [names.get(f, f.replace("_", " ")) for f in fixes])
             ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.xaxis.set_major_formatter(formatter(m.unit, signed=True))
             ax.set_xlabel(f"change vs baseline ({DELTA_UNITS[m.unit]})")

@@ -27,7 +27,7 @@ HEADLINE: Final = (
     "completion_rate", "cycle_days_12m",
 )
 DELTA_COLUMNS: Final = (
-    "fix", "metric", "mean_delta", "ci_low", "ci_high", "n", "mean_baseline", "mean_variant", "sd_delta",
+    "fix", "label", "metric", "mean_delta", "ci_low", "ci_high", "n", "mean_baseline", "mean_variant", "sd_delta",
     "p_better", "p_same", "p_worse", "verdict",
 )
 
@@ -110,10 +110,11 @@ def deltas(
     variants: Mapping[str, pd.DataFrame],
     metrics: Sequence[str] | None = None,
     confidence: float = CONFIDENCE,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per (variant, KPI): the paired mean change vs the baseline, its CI, the shares of replications in
     which the variant did better, the same and worse (:func:`shares`), and a verdict on the mean. Replications are
-    matched by number."""
+    matched by number. ``labels`` name each variant for people (its fix's summary); the key stays in ``fix``."""
     chosen = list(metrics) if metrics is not None else default_metrics(baseline)
     base = baseline.set_index(REPLICATION)
     rows = []
@@ -122,7 +123,8 @@ def deltas(
         for column in chosen:
             b = base[column].to_numpy(dtype=float)
             v = other[column].to_numpy(dtype=float)
-            row: dict[str, object] = {"fix": name, "metric": column, **paired_delta(b, v, confidence)}
+            label = (labels or {}).get(name, name.replace("_", " "))
+            row: dict[str, object] = {"fix": name, "label": label, "metric": column, **paired_delta(b, v, confidence)}
             better = metric(column).better
             row.update(shares(b, v, better))
             row["verdict"] = verdict(float(row["ci_low"]), float(row["ci_high"]), better)  # type: ignore[arg-type]
@@ -139,7 +141,7 @@ def ranking(table: pd.DataFrame, by: str = "nnarr_12m") -> pd.DataFrame:
     part["score"] = part["mean_delta"] * better
     part = part.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     part.insert(0, "rank", np.arange(1, len(part) + 1))
-    return part[["rank", "fix", "metric", "mean_delta", "ci_low", "ci_high", "p_better", "p_same", "p_worse",
+    return part[["rank", "fix", "label", "metric", "mean_delta", "ci_low", "ci_high", "p_better", "p_same", "p_worse",
                  "verdict"]]
 
 

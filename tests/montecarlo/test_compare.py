@@ -84,7 +84,7 @@ def test_deltas_and_ranking_on_constructed_tables() -> None:
     assert list(ranking(table, "nnarr_12m")["fix"]) == ["up", "same", "down"]
     assert ranking(table, "c2re_12m")["fix"].iloc[0] == "up"
     assert sccr_focus(table) == "sccr_2027Q3"
-    assert list(table.columns[:5]) == ["fix", "metric", "mean_delta", "ci_low", "ci_high"]
+    assert list(table.columns[:5]) == ["fix", "label", "metric", "mean_delta", "ci_low"]
 
 
 def test_paired_ci_is_narrower_than_independent_runs() -> None:
@@ -126,7 +126,7 @@ def test_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     )
     assert code == 0
     table = pd.read_csv(tmp_path / "deltas.csv")
-    assert list(table.columns[:5]) == ["fix", "metric", "mean_delta", "ci_low", "ci_high"]
+    assert list(table.columns[:5]) == ["fix", "label", "metric", "mean_delta", "ci_low"]
     assert set(table["fix"]) == {"self_serve_sandbox", "prerecorded_model_audit", "all_fixes"}
     assert {"nnarr_6m", "c2re_6m", "grr", "bonus_6m", "nnarr_12m"} <= set(table["metric"])
     assert table.loc[table["metric"] == "nnarr_12m", "mean_delta"].isna().all()  # 200 days: no 12-month NNARR
@@ -173,8 +173,8 @@ def test_compare_says_why_a_fix_changed_nothing(tmp_path: Path, capsys: pytest.C
     out, err = capsys.readouterr()
     assert code == 0
     lines = out.splitlines()
-    row = next(i for i, line in enumerate(lines) if "third_engineer" in line)
-    assert "$0 (95% CI $0 to $0) no clear change" in lines[row]
+    row = next(i for i, line in enumerate(lines) if "third engineer" in line)  # no summary: its name in words
+    assert "$0 (95% CI $0 to $0) no clear change; better in 0 % of replications, the same in 100 %" in lines[row]
     assert lines[row + 1].strip() == "third_engineer: no effect: pov.solution_engineers is already 3"
     assert sum("no effect" in line for line in lines) == 1  # one_more does change something
     assert err == "funnelsim compare: warning: third_engineer: no effect: pov.solution_engineers is already 3\n"
