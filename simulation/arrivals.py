@@ -10,9 +10,10 @@ from typing import Final, NamedTuple
 
 import numpy as np
 
+from simulation.distributions import Distribution, first_quantile
 from simulation.randomness import ATTRIBUTES
-from simulation.scenario import Scenario, Tiers, acv_band
-from simulation.tables import CHANNELS, TIERS
+from simulation.scenario import Scenario, Tiers
+from simulation.tables import CHANNELS, LARGE_MIN_ACV, SMALL_MAX_ACV, TIERS
 
 DAYS_PER_WEEK: Final = 7.0
 DAYS_PER_YEAR: Final = 365.0
@@ -69,6 +70,20 @@ def attributes(scenario: Scenario, uniforms: np.ndarray, tiers: np.ndarray | Non
         acv[mask] = spec.acv.ppf(low + col["acv"][mask] * (high - low))
         models[mask] = np.maximum(1.0, np.rint(spec.models_per_customer.ppf(col["models"][mask])))
     return Prospects(np.zeros(n), tier, channel, acv, models)
+
+
+TIER_BANDS: Final = {"small": "under $50K", "mid": "$50K-$150K", "large": "over $150K"}  # article A
+
+
+def acv_band(acv: Distribution, tier: str) -> tuple[float, float]:
+    """The quantiles ``(low, high)`` of ``acv`` between which it lies in ``tier``'s ACV band: the engine maps a
+    uniform ``u`` to ``acv.ppf(low + u * (high - low))``, the distribution cut to the band (inverse-CDF sampling,
+    so common random numbers still hold)."""
+    starts = {"small": (0.0, False), "mid": (SMALL_MAX_ACV, False), "large": (LARGE_MIN_ACV, True)}
+    low = first_quantile(acv, *starts[tier][:1], strict=starts[tier][1])
+    ends = {"small": (SMALL_MAX_ACV, False), "mid": (LARGE_MIN_ACV, True)}
+    high = first_quantile(acv, ends[tier][0], strict=ends[tier][1]) if tier in ends else 1.0
+    return low, high
 
 
 def max_models(tiers: Tiers) -> int:

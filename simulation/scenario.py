@@ -15,8 +15,7 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from simulation.distributions import Distribution, Fixed, first_quantile
-from simulation.tables import LARGE_MIN_ACV, SMALL_MAX_ACV
+from simulation.distributions import Distribution, Fixed
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -93,26 +92,12 @@ class Tier(Section):
 
 
 class Tiers(Section):
-    """Each tier's ACV is drawn within article A's band for it (:func:`acv_band`; the loader refuses a tier whose
-    distribution never reaches its band), so a deal's tier and ACV agree."""
+    """Each tier's ACV is drawn within article A's band for it (:func:`simulation.arrivals.acv_band`; the loader
+    refuses a tier whose distribution never reaches its band), so a deal's tier and ACV agree."""
 
     small: Tier
     mid: Tier
     large: Tier
-
-
-TIER_BANDS: Final = {"small": "under $50K", "mid": "$50K-$150K", "large": "over $150K"}  # article A
-
-
-def acv_band(acv: Distribution, tier: str) -> tuple[float, float]:
-    """The quantiles ``(low, high)`` of ``acv`` between which it lies in ``tier``'s ACV band: the engine maps a
-    uniform ``u`` to ``acv.ppf(low + u * (high - low))``, the distribution cut to the band (inverse-CDF sampling,
-    so common random numbers still hold)."""
-    starts = {"small": (0.0, False), "mid": (SMALL_MAX_ACV, False), "large": (LARGE_MIN_ACV, True)}
-    low = first_quantile(acv, *starts[tier][:1], strict=starts[tier][1])
-    ends = {"small": (SMALL_MAX_ACV, False), "mid": (LARGE_MIN_ACV, True)}
-    high = first_quantile(acv, ends[tier][0], strict=ends[tier][1]) if tier in ends else 1.0
-    return low, high
 
 
 class DataQuality(Section):

@@ -16,9 +16,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulation import limits
-from simulation.arrivals import DAYS_PER_WEEK, cumulative_intensity
+from simulation.arrivals import DAYS_PER_WEEK, TIER_BANDS, acv_band, cumulative_intensity
 from simulation.distributions import Distribution
-from simulation.scenario import TIER_BANDS, Scenario, acv_band
+from simulation.scenario import Scenario
 from simulation.tables import TIERS
 from simulation.warmup import warmup_days
 

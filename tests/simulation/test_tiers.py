@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.arrivals import attributes
+from simulation.arrivals import acv_band, attributes
 from simulation.distributions import LogNormal, Uniform
 from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.randomness import ATTRIBUTES
-from simulation.scenario import acv_band
 from simulation.tables import TIERS, tier_of_acv
 from tests.conftest import ROOT
 
