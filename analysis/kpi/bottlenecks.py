@@ -44,6 +44,7 @@ import pandas as pd
 from analysis.kpi.frames import is_value, require
 from analysis.kpi.funnel import loss_stage
 from analysis.kpi.periods import DAY, PeriodLike, bounds, within
+from analysis.kpi.utilisation import busy_share
 
 CANDIDATES: Final = (
     "data_quality", "data_access", "pov_queue", "pov", "validation", "negotiation", "founder_queue",
@@ -135,7 +136,7 @@ def ranking(
     table["lost"] = [float(lost_in.get(c, 0)) for c in CANDIDATES]
     all_lost = table["lost"].sum()
     table["loss_share"] = table["lost"] / all_lost if all_lost > 0 else 0.0
-    table["utilisation"] = [_utilisation(resources, QUEUES.get(c), start, end) for c in CANDIDATES]
+    table["utilisation"] = [busy_share(resources, QUEUES.get(c), start, end) for c in CANDIDATES]
     table["binding"] = (table["utilisation"] >= SATURATED) & (table["now"] > 0)
     table["score"] = table["time_share"] + table["loss_share"] + BINDING_BONUS * table["binding"]
     table.index.name = "candidate"
@@ -151,24 +152,6 @@ def _limits(deals: pd.DataFrame, window: PeriodLike | None) -> tuple[pd.Timestam
     if not known or pd.isna(first):
         return pd.Timestamp(0), pd.Timestamp(0)
     return first, max(known).normalize() + DAY
-
-
-def _utilisation(resources: pd.DataFrame | None, name: str | None, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    """Busy over capacity of the resource's step function, integrated exactly over ``[start, end)``."""
-    if resources is None or name is None:
-        return float("nan")
-    require(resources, ("time", "resource", "capacity", "busy"), "resources", "utilisation")
-    log = resources[is_value(resources["resource"], name)].sort_values("time", kind="stable")
-    if log.empty:
-        return float("nan")
-    times = log["time"].to_numpy(dtype="datetime64[ns]")
-    edges = np.append(times[1:], np.datetime64(end, "ns"))
-    lo = np.maximum(times, np.datetime64(start, "ns"))
-    hi = np.minimum(edges, np.datetime64(end, "ns"))
-    span = np.clip((hi - lo).astype("int64"), 0, None).astype(float)
-    capacity = float((log["capacity"].to_numpy(dtype=float) * span).sum())
-    busy = float((log["busy"].to_numpy(dtype=float) * span).sum())
-    return busy / capacity if capacity > 0 else float("nan")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import require
+from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import TimeLike, timestamp
 
 RESOURCE_COLUMNS: Final = ("time", "resource", "capacity", "busy", "queue")
@@ -71,3 +71,30 @@ def summary(resources: pd.DataFrame, start: TimeLike, end: TimeLike) -> pd.DataF
     return daily.groupby("resource").agg(
         utilisation=("utilisation", "mean"), queue=("queue", "mean"), queue_max=("queue_max", "max")
     )
+
+
+def busy_share(
+    resources: pd.DataFrame | None, name: str | None, start: pd.Timestamp, end: pd.Timestamp
+) -> float:
+    """Busy over capacity of resource ``name``, the step function integrated exactly over ``[start, end)`` (no
+    sampling); NaN without a log for it.
+
+    >>> log = pd.DataFrame({"time": pd.to_datetime(["2027-01-01", "2027-01-11"]), "resource": "founder",
+    ...                     "capacity": 1, "busy": [1, 0], "queue": 0})
+    >>> busy_share(log, "founder", pd.Timestamp("2027-01-01"), pd.Timestamp("2027-01-21"))
+    0.5
+    """
+    if resources is None or name is None:
+        return float("nan")
+    require(resources, ("time", "resource", "capacity", "busy"), "resources", "utilisation")
+    log = resources[is_value(resources["resource"], name)].sort_values("time", kind="stable")
+    if log.empty:
+        return float("nan")
+    times = log["time"].to_numpy(dtype="datetime64[ns]")
+    edges = np.append(times[1:], np.datetime64(end, "ns"))
+    lo = np.maximum(times, np.datetime64(start, "ns"))
+    hi = np.minimum(edges, np.datetime64(end, "ns"))
+    span = np.clip((hi - lo).astype("int64"), 0, None).astype(float)
+    capacity = float((log["capacity"].to_numpy(dtype=float) * span).sum())
+    busy = float((log["busy"].to_numpy(dtype=float) * span).sum())
+    return busy / capacity if capacity > 0 else float("nan")

@@ -20,14 +20,6 @@ from analysis.report.fix_library import Effect, FixOption, fixes_for
 LABELS: Final = bottlenecks.LABELS
 
 
-def ranking(
-    deals: pd.DataFrame, window: PeriodLike | None = None, resources: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """:func:`analysis.kpi.bottlenecks.ranking`: every candidate with its deal-days, deals there now, losses and
-    score."""
-    return bottlenecks.ranking(deals, window, resources)
-
-
 @dataclass(frozen=True)
 class Finding:
     """One candidate named in words, with the fixes from the library that act on it."""
@@ -60,7 +52,7 @@ def findings(
     resources: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """The top candidates by score (those with any time or loss in the window), best first, with their fixes."""
-    table = ranking(deals, window, resources)
+    table = bottlenecks.ranking(deals, window, resources)
     table = table[table["score"] > 0].sort_values("score", ascending=False, kind="stable")
     result = []
     for stage, row in table.head(limit).iterrows():

@@ -37,7 +37,7 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from analysis.kpi import cycle, evaluation, kpis, nnarr, snapshot
+from analysis.kpi import bottlenecks, cycle, evaluation, kpis, nnarr, snapshot
 from analysis.kpi.evaluation import Rate
 from analysis.kpi.nnarr import C2re, Nnarr
 from analysis.report import bottleneck, coverage, health_page, status
@@ -372,7 +372,7 @@ def _fixes_for_check(
 ) -> tuple[FixOption, ...]:
     if metric == "qte_velocity_days":
         # The slowest evaluation stage decides which time fix helps most.
-        ranked = bottleneck.ranking(deals, window)
+        ranked = bottlenecks.ranking(deals, window)
         stages = [s for s in ranked.sort_values("time_share", ascending=False).index
                   if (s, "time") in CHECK_FIXES[metric]]
         for stage in stages:
