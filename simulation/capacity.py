@@ -137,8 +137,13 @@ def queue_averages(resources: pd.DataFrame, resource: str, start: pd.Timestamp, 
     """Time-average queue length in consecutive 30-day windows from ``start`` (the last one may be shorter)."""
     log = resources[resources["resource"] == resource]
     t = ((log["time"] - start).dt.total_seconds() / 86400).to_numpy(dtype=float)
+    return windowed_queue(t, log["queue"].to_numpy(dtype=float), days)
+
+
+def windowed_queue(t: np.ndarray, queue: np.ndarray, days: float) -> np.ndarray:
+    """:func:`queue_averages` on a log already as arrays (days from the start, queue length)."""
     cuts = np.append(np.arange(0.0, days, WINDOW_DAYS), days)
-    return window_means(t, log["queue"].to_numpy(dtype=float), cuts)
+    return window_means(t, queue, cuts)
 
 
 def waits(deals: pd.DataFrame, resource: str, start: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
@@ -166,15 +171,22 @@ def queue_trend(
     """The queue's level in the first half and at the end, and its growth over the second half (and the waits
     behind it, with ``deals``)."""
     windows = queue_averages(resources, resource, start, days)
+    return trend_of(resource, windows, days, None if deals is None else waits(deals, resource, start))
+
+
+def trend_of(
+    resource: str, windows: np.ndarray, days: float, visits: tuple[np.ndarray, np.ndarray] | None = None
+) -> QueueTrend:
+    """:func:`queue_trend` from the 30-day queue averages and the queue visits (:func:`waits`) as arrays."""
     half = len(windows) // 2
     growth = _slope(windows[half:])
     first = float(windows[:half].mean()) if half else float(windows[0])
     end = float(windows[-1])
     settled = not (growth > GROWTH_LIMIT and end > first + MARGIN)
     trend = QueueTrend(resource, first, end, growth, settled)
-    if deals is None:
+    if visits is None:
         return trend
-    ended, waited = waits(deals, resource, start)
+    ended, waited = visits
     recent = ended >= days - 3 * WINDOW_DAYS
     window = np.minimum((ended // WINDOW_DAYS).astype(int), len(windows) - 1)
     sums = np.bincount(window, weights=waited, minlength=len(windows))

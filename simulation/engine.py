@@ -2,13 +2,13 @@
 
 The order of work: draw every random number in batches (:mod:`simulation.randomness`), precompute each regime's
 durations and decisions (:mod:`simulation.plan`), run the SimPy model (:mod:`simulation.funnel`) from the start of
-the warm-up (:mod:`simulation.warmup`) to the horizon, then build the ``deals``, ``revenue``, ``spend`` and
-``resources`` tables once (schema: :mod:`simulation.tables`), from the start date on.
+the warm-up (:mod:`simulation.warmup`) to the horizon, then gather what happened from the start date on as numpy
+columns (:class:`simulation.record.Record`, what ``run`` returns and a Monte Carlo reducer reads). ``simulate``
+builds the ``deals``, ``revenue``, ``spend`` and ``resources`` tables from them (schema: :mod:`simulation.tables`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,30 +22,22 @@ from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
 from simulation.plan import timeline
 from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
+from simulation.record import DealIds, Record, seconds
+from simulation.record import Outcome as Outcome  # re-exported: the tables of one replication
 from simulation.resources import Pool, Row, capacity_schedule
 from simulation.scenario import Scenario
-from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, TIERS, typed_frame
 from simulation.warmup import warmup_prospects
 
 SE, FOUNDER = "solution_engineers", "founder"
-SECONDS_PER_DAY = 86_400.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The four tables of one replication (see :mod:`simulation.tables`)."""
-
-    deals: pd.DataFrame
-    revenue: pd.DataFrame
-    spend: pd.DataFrame
-    resources: pd.DataFrame
-    start_date: pd.Timestamp
-    horizon_days: int
-    warmup_days: float = 0.0  # how long the funnel ran before the start date (simulation.warmup)
 
 
 def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
-    """Run one replication of ``scenario``; the result depends on ``seed`` only."""
+    """Run one replication of ``scenario`` and build its four tables; the result depends on ``seed`` only."""
+    return run(scenario, seed).outcome()
+
+
+def run(scenario: Scenario, seed: Seed = 0) -> Record:
+    """Run one replication of ``scenario``: its record as numpy columns (no table built); depends on ``seed`` only."""
     rng = streams(seed)
     horizon = float(scenario.scenario.horizon_days)
     times = arrival_times(scenario, rng.arrivals)
@@ -80,29 +72,31 @@ def simulate(scenario: Scenario, seed: Seed = 0) -> Outcome:
     env.run(until=horizon)
 
     closed = np.asarray(ledger.closed, dtype=float)
+    first_warm = len(times) + len(pipeline.ids)
     # The warm-up's deals that closed before the start date are history: not in the tables.
     history = np.zeros(n, dtype=bool)
-    history[len(times) + len(pipeline.ids):] = closed[len(times) + len(pipeline.ids):] < 0
+    history[first_warm:] = closed[first_warm:] < 0
     kept = np.flatnonzero(~history)
-    warm_ids = iter(f"P{k + 1 + len(pipeline.ids):05d}" for k in range(n))
-    ids = [f"D{k + 1:06d}" for k in range(len(times))] + pipeline.ids + [
-        "" if history[k] else next(warm_ids) for k in range(len(times) + len(pipeline.ids), n)
-    ]
-    start = pd.Timestamp(scenario.scenario.start_date)
     won = np.array([o == "won" for o in ledger.outcome]) & ~history
     retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
     events = post_sale.revenue_events(
         won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
     )
     rows = _from_start(rows)
-    return Outcome(
-        deals=_deals_table(start, prospects, ledger, ids, retention, kept),
-        revenue=_revenue_table(start, events, ids),
-        spend=spend_ledger.ledger(scenario, plans, _se_busy(rows, int(horizon))),
-        resources=_resources_table(start, rows),
-        start_date=start,
+    # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
+    order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
+    number = np.arange(n)
+    number[first_warm:] = first_warm + np.cumsum(~history[first_warm:]) - 1  # P-ids count the kept ones only
+    return Record(
+        start_date=pd.Timestamp(scenario.scenario.start_date),
         horizon_days=scenario.scenario.horizon_days,
         warmup_days=warm.days,
+        deals=_deal_columns(prospects, ledger, retention, order),
+        revenue=_revenue_columns(events, order, n),
+        spend=spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon))),
+        resources=_resource_columns(rows),
+        ids=DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:]).sum())),
+        deal_numbers=number[order],
     )
 
 
@@ -118,70 +112,55 @@ def _from_start(rows: list[Row]) -> list[Row]:
     return [(0.0, *row[1:]) for row in before.values()] + after
 
 
-def _dates(start: pd.Timestamp, days: np.ndarray | list[float]) -> np.ndarray:
-    """Days from ``start`` (NaN for never) as datetime64[ns] to the nearest second, in one vectorised step.
-
-    A CRM records seconds at best; nanoseconds would only make the CSVs unreadable ("01:51:42.748415859"), and the
-    tables in memory and read back from their CSVs stay identical.
-
-    >>> _dates(pd.Timestamp("2027-01-04"), [0.5, 1 / 86400 * 0.4, float("nan")]).astype(str).tolist()
-    ['2027-01-04T12:00:00.000000000', '2027-01-04T00:00:00.000000000', 'NaT']
-    """
-    seconds = np.asarray(days, dtype=float) * SECONDS_PER_DAY
-    known = ~np.isnan(seconds)
-    out = np.full(len(seconds), np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[known] = np.datetime64(start.to_datetime64(), "ns") + np.rint(seconds[known]).astype("timedelta64[s]")
-    return out
+def _flags(values: list[Any]) -> np.ndarray:
+    """``True`` / ``False`` / ``None`` as int8 1 / 0 / -1."""
+    return np.array([1 if v is True else -1 if v is None else 0 for v in values], dtype=np.int8)
 
 
-def _deals_table(
-    start: pd.Timestamp,
-    prospects: Prospects,
-    ledger: Ledger,
-    ids: list[str],
-    retention: post_sale.Retention90,
-    kept: np.ndarray,
-) -> pd.DataFrame:
-    # The deals in ``kept``, by arrival: the pipeline on the start date (arrived before it) first.
-    order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
-
-    def ordered(values: list[Any] | np.ndarray) -> list[Any]:
-        return [values[k] for k in order]
-
+def _deal_columns(
+    prospects: Prospects, ledger: Ledger, retention: post_sale.Retention90, order: np.ndarray
+) -> dict[str, np.ndarray]:
     columns = ledger.columns()
-    data: dict[str, Any] = {
-        "id": ordered(ids),
-        "tier": [TIERS[t] for t in prospects.tier[order]],
-        "channel": [CHANNELS[c] for c in prospects.channel[order]],
+    data: dict[str, np.ndarray] = {
+        "tier": prospects.tier[order],
+        "channel": prospects.channel[order],
         "acv": prospects.acv[order],
         "models": prospects.models[order],
-        "retention_90d": ordered(retention.status),
+        "retention_90d": np.array(retention.status, dtype=object)[order],
         "acv_after_90d": retention.acv_after[order],
     }
     for name in Ledger.TIMES:
-        data[name] = _dates(start, columns[name])[order]
-    for name in (*Ledger.FLAGS, *Ledger.LABELS):
-        data[name] = ordered(columns[name])
-    return typed_frame(data, DEALS)
+        data[name] = seconds(columns[name])[order]
+    for name in Ledger.FLAGS:
+        data[name] = _flags(columns[name])[order]
+    for name in Ledger.LABELS:
+        data[name] = np.array(columns[name], dtype=object)[order]
+    return data
 
 
-def _revenue_table(start: pd.Timestamp, events: list[post_sale.Event], ids: list[str]) -> pd.DataFrame:
+def _revenue_columns(events: list[post_sale.Event], order: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    row = np.zeros(n, dtype=np.int64)
+    row[order] = np.arange(len(order))
     deal, model, day, event, delta, after = (list(c) for c in zip(*events, strict=True)) if events else ([],) * 6
-    data = {
-        "customer": [ids[i] for i in deal],
-        "model": model,
-        "date": _dates(start, day),
-        "event": event,
-        "arr_delta": delta,
-        "arr_after": after,
+    return {
+        "deal": row[np.asarray(deal, dtype=np.int64)],
+        "model": np.asarray(model, dtype=np.int64),
+        "time": seconds(day),
+        "event": np.array(event, dtype=object),
+        "arr_delta": np.asarray(delta, dtype=float),
+        "arr_after": np.asarray(after, dtype=float),
     }
-    return typed_frame(data, REVENUE)
 
 
-def _resources_table(start: pd.Timestamp, rows: list[Row]) -> pd.DataFrame:
+def _resource_columns(rows: list[Row]) -> dict[str, np.ndarray]:
     time, name, capacity, busy, queue = (list(c) for c in zip(*rows, strict=True))
-    data = {"time": _dates(start, time), "resource": name, "capacity": capacity, "busy": busy, "queue": queue}
-    return typed_frame(data, RESOURCES)
+    return {
+        "time": seconds(time),
+        "resource": np.array(name, dtype=object),
+        "capacity": np.asarray(capacity, dtype=np.int64),
+        "busy": np.asarray(busy, dtype=np.int64),
+        "queue": np.asarray(queue, dtype=np.int64),
+    }
 
 
 def _se_busy(rows: list[Row], horizon: int) -> np.ndarray:

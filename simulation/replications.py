@@ -31,9 +31,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from simulation.backends import Backend, SerialBackend
-from simulation.engine import Outcome, simulate
+from simulation.engine import run
 from simulation.errors import InputError
 from simulation.randomness import Seed, replication_seeds
+from simulation.record import Record
 from simulation.run_store import MANIFEST_FORMAT, RunStore
 from simulation.run_store import ResumeError as ResumeError  # re-exported: callers catch it from here
 from simulation.scenario import Scenario
@@ -46,14 +47,15 @@ MONTH: Final = "month"
 
 @dataclass(frozen=True)
 class Reduction:
-    """One replication boiled down: ``kpis`` (name -> number) and ``series`` (one row per month, first column
-    ``month`` as a ``YYYY-MM`` label, then one numeric column per metric)."""
+    """One replication boiled down: ``kpis`` (name -> number) and ``series`` (one row per month: a DataFrame or a
+    mapping of equal-length columns, first ``month`` as a ``YYYY-MM`` label, then one numeric column per metric)."""
 
     kpis: Mapping[str, float]
-    series: pd.DataFrame
+    series: Mapping[str, Any]
 
 
-Reducer = Callable[[Scenario, Outcome], Reduction]
+# A reducer reads the engine's numpy columns; one that wants the four tables calls ``record.outcome()``.
+Reducer = Callable[[Scenario, Record], Reduction]
 
 
 @dataclass(frozen=True)
@@ -89,53 +91,62 @@ class Replications:
         return len(self.kpis)
 
 
-def outcome_counts(scenario: Scenario, outcome: Outcome) -> Reduction:
+def outcome_counts(scenario: Scenario, record: Record) -> Reduction:
     """A KPI-free reducer (engine tests, benchmarks): deal counts and booked ACV, and won ACV per month."""
-    deals = outcome.deals
-    won = (deals["outcome"] == "won").fillna(False).to_numpy(dtype=bool)
-    acv = deals["acv"].to_numpy(dtype=float)
-    months = pd.period_range(outcome.start_date, periods=math.ceil(outcome.horizon_days / 30.4375), freq="M")
-    closed = deals["closed"][won].dt.to_period("M")
+    deals = record.deals
+    outcome = deals["outcome"]
+    won = outcome == "won"
+    acv = deals["acv"].astype(float)
+    months = pd.period_range(record.start_date, periods=math.ceil(record.horizon_days / 30.4375), freq="M")
+    closed = pd.Series(record.start_date + pd.to_timedelta(deals["closed"][won], unit="s")).dt.to_period("M")
     booked = pd.Series(acv[won], index=closed.to_numpy()).groupby(level=0).sum()
     kpis = {
-        "prospects": float(len(deals)),
+        "prospects": float(len(outcome)),
         "won": float(won.sum()),
-        "open": float((deals["outcome"] == "open").fillna(False).sum()),
+        "open": float((outcome == "open").sum()),
         "booked_acv": float(acv[won].sum()),
     }
-    series = pd.DataFrame(
-        {MONTH: months.astype(str), "booked_acv": booked.reindex(months, fill_value=0.0).cumsum()}
-    )
-    return Reduction(kpis, series.reset_index(drop=True))
+    return Reduction(kpis, {MONTH: months.astype(str), "booked_acv": booked.reindex(months, fill_value=0.0).cumsum()})
 
 
 def run_batch(batch: Batch) -> BatchResult:
-    """Simulate and reduce the batch's replications (in the worker: the SimPy environment is built here)."""
+    """Simulate and reduce the batch's replications (in the worker: the SimPy environment is built here); the
+    batch's two tables are built once, from plain rows and columns."""
     rows: list[dict[str, Any]] = []
-    series: list[pd.DataFrame] = []
+    series: dict[str, list[np.ndarray]] = {}
     kept: list[tuple[int, pd.DataFrame]] = []
     for offset, seed in enumerate(batch.seeds):
         k = batch.first + offset
-        outcome = simulate(batch.scenario, seed)
-        reduced = batch.reducer(batch.scenario, outcome)
+        record = run(batch.scenario, seed)
+        reduced = batch.reducer(batch.scenario, record)
         rows.append({REPLICATION: k, **{name: float(value) for name, value in reduced.kpis.items()}})
-        series.append(_tag_series(reduced.series, k))
+        _gather(series, reduced.series, k)
         if k < batch.keep_deals:
-            kept.append((k, outcome.deals))
+            kept.append((k, record.deals_table()))
     kpis = pd.DataFrame(rows)
     if list(kpis.columns) != list(rows[0]):
         raise ValueError("the reducer returned different KPI names for different replications")
-    return BatchResult(batch.index, kpis, pd.concat(series, ignore_index=True), tuple(kept))
+    return BatchResult(batch.index, kpis, _series_frame(series), tuple(kept))
 
 
-def _tag_series(series: pd.DataFrame, k: int) -> pd.DataFrame:
-    if MONTH not in series.columns:
-        raise ValueError(f"a reducer's series needs a {MONTH!r} column")
-    metrics = [c for c in series.columns if c != MONTH]
-    out = pd.DataFrame({REPLICATION: k, MONTH: series[MONTH].astype(str).to_numpy()})
-    for column in metrics:
-        out[column] = series[column].to_numpy(dtype=float)
-    return out
+def _gather(into: dict[str, list[np.ndarray]], series: Mapping[str, Any], k: int) -> None:
+    """Append one replication's monthly series to the batch's columns (tagged with its replication number)."""
+    names = list(series.keys())
+    if not names or names[0] != MONTH:
+        raise ValueError(f"a reducer's series needs {MONTH!r} as its first column")
+    months = np.asarray(series[MONTH]).astype(str)
+    if into and list(into)[2:] != names[1:]:
+        raise ValueError("the reducer returned different series columns for different replications")
+    into.setdefault(REPLICATION, []).append(np.full(len(months), k, dtype=np.int64))
+    into.setdefault(MONTH, []).append(months)
+    for name in names[1:]:
+        into.setdefault(name, []).append(np.asarray(series[name], dtype=float))
+
+
+def _series_frame(columns: dict[str, list[np.ndarray]]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
+    frame[MONTH] = frame[MONTH].astype(str)  # the dtype a stored batch reads back with
+    return frame
 
 
 def default_batch_size(reps: int) -> int:

@@ -29,11 +29,17 @@ def daily_busy(times: np.ndarray, busy: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.DataFrame:
-    """Rows (month, category, amount) for every month of the horizon."""
+    """The spend table: rows (month, category, amount, start, end) for every month of the horizon."""
+    return typed_frame(columns(scenario, plans, pov_days), SPEND)
+
+
+def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> dict[str, np.ndarray]:
+    """The spend table's columns (numpy only: a forecast never builds the table)."""
     horizon = scenario.scenario.horizon_days
     days = np.arange(horizon)
-    dates = pd.Timestamp(scenario.scenario.start_date) + pd.to_timedelta(days, unit="D")
-    month_length = dates.days_in_month.to_numpy(dtype=float)
+    dates = np.datetime64(pd.Timestamp(scenario.scenario.start_date).date(), "D") + days
+    month = dates.astype("datetime64[M]")
+    month_length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(float)
     regime = plans.index_at(days.astype(float))
     params = [plans.parameters[r].spend for r in range(len(plans.parameters))]
     engineers = np.array([plans.parameters[r].pov.solution_engineers for r in range(len(params))])[regime]
@@ -54,20 +60,16 @@ def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.Data
         "cro_retainer": cro_days * cro.retainer_per_month / month_length,
     }
     # Sum each category per calendar month (months in order; the day grid is already in order).
-    month_code = (dates.year * 12 + dates.month - 1).to_numpy()
-    first, index = np.unique(month_code, return_inverse=True)
-    month_start = np.array([f"{c // 12:04d}-{c % 12 + 1:02d}-01" for c in first], dtype="datetime64[ns]")
-    next_month = np.array([f"{(c + 1) // 12:04d}-{(c + 1) % 12 + 1:02d}-01" for c in first], dtype="datetime64[ns]")
-    run_start = np.datetime64(dates[0], "ns")
-    run_end = np.datetime64(dates[-1] + pd.Timedelta(days=1), "ns")
+    first, index = np.unique(month, return_inverse=True)
+    month_start = first.astype("datetime64[ns]")
+    next_month = (first + 1).astype("datetime64[ns]")
+    run_start = dates[0].astype("datetime64[ns]")
+    run_end = (dates[-1] + 1).astype("datetime64[ns]")
     totals = {name: np.bincount(index, weights=values, minlength=len(first)) for name, values in daily.items()}
-    return typed_frame(
-        {
-            "month": np.repeat(month_start, len(daily)),
-            "category": list(daily) * len(first),
-            "amount": np.column_stack(list(totals.values())).ravel(),
-            "start": np.repeat(np.maximum(month_start, run_start), len(daily)),
-            "end": np.repeat(np.minimum(next_month, run_end), len(daily)),
-        },
-        SPEND,
-    )
+    return {
+        "month": np.repeat(month_start, len(daily)),
+        "category": np.array(list(daily) * len(first), dtype=object),
+        "amount": np.column_stack(list(totals.values())).ravel(),
+        "start": np.repeat(np.maximum(month_start, run_start), len(daily)),
+        "end": np.repeat(np.minimum(next_month, run_end), len(daily)),
+    }

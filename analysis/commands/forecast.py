@@ -1,7 +1,8 @@
 """``funnelsim forecast``, ``compare`` and ``sensitivity``: Monte Carlo runs wired to the KPI reducer.
 
-The composition: load the scenario(s), run the replications on the chosen backend
-(:mod:`simulation.replications`, reducing each with :func:`analysis.montecarlo.reducer.reduce_outcome`), then
+The composition: load the scenario(s), run the replications on the chosen backend (:mod:`simulation.replications`,
+reducing each with :func:`analysis.montecarlo.fast_reducer.reduce_record`, equal to the readable
+:func:`analysis.montecarlo.reducer.reduce_outcome`), then
 summarise (:mod:`analysis.montecarlo.forecast`), compare (:mod:`analysis.montecarlo.compare`) or rank the swings
 (:mod:`analysis.montecarlo.sensitivity`) and draw (:mod:`analysis.montecarlo.charts`). Every run is stored per
 batch under ``--out``, so ``--resume`` continues an interrupted one.
@@ -22,7 +23,8 @@ from matplotlib.figure import Figure
 from analysis.kpi.health import qte_threshold
 from analysis.montecarlo import charts, forecast, sensitivity
 from analysis.montecarlo import compare as comparison
-from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends, reduce_outcome
+from analysis.montecarlo.fast_reducer import reduce_record
+from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends
 from analysis.style import png_bytes
 from simulation.backends import BACKENDS, Backend, make_backend
 from simulation.capacity import GROWTH_LIMIT
@@ -86,7 +88,7 @@ def _common(parser: argparse.ArgumentParser, reps: int) -> None:
 
 @contextmanager
 def _backend(args: argparse.Namespace) -> Iterator[Backend]:
-    with make_backend(args.backend, args.workers, args.scheduler, preload=(reduce_outcome.__module__,)) as backend:
+    with make_backend(args.backend, args.workers, args.scheduler, preload=(reduce_record.__module__,)) as backend:
         yield backend
 
 
@@ -95,7 +97,7 @@ def _replicate(scenario: Scenario, args: argparse.Namespace, backend: Backend, s
     if store.exists() and not store.is_dir():
         raise InputError(f"{store}: --out exists and is not a folder")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    result = run_replications(scenario, args.seed, args.reps, reduce_outcome, backend=backend,
+    result = run_replications(scenario, args.seed, args.reps, reduce_record, backend=backend,
                               batch_size=args.batch_size, keep_deals=keep_deals, store=store, resume=args.resume,
                               progress=progress)
     if result.redone:

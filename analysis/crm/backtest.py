@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.crm.calibrate import DAY, stretch_masks
-from simulation.engine import simulate
+from simulation.engine import run
 from simulation.randomness import Seed, replication_seeds
 from simulation.scenario import Scenario
 from simulation.tables import STAGE_ENTERED
@@ -88,7 +88,7 @@ def over_window(scenario: Scenario, window: Window) -> Scenario:
 def simulated_deals(scenario: Scenario, reps: int, seed: Seed) -> Iterator[pd.DataFrame]:
     """The deals table of each replication (replication k uses child k of ``seed``, as the Monte Carlo runner)."""
     for child in replication_seeds(seed, reps):
-        yield simulate(scenario, child).deals
+        yield run(scenario, child).deals_table()
 
 
 def backtest(actual: pd.DataFrame, scenario: Scenario, window: Window, *, reps: int, seed: Seed = 0) -> Backtest:

@@ -1,7 +1,8 @@
 """One replication's outcome boiled down to the forecast's KPI row and monthly series (the Monte Carlo reducer).
 
-:func:`reduce_outcome` is what the forecast, compare and sensitivity commands hand to
-:func:`simulation.replications.run_replications`: every number comes from the KPI calculators of this package
+:func:`reduce_outcome` is the readable reference of what the forecast, compare and sensitivity commands compute
+for each replication (they run :func:`analysis.montecarlo.fast_reducer.reduce_record`, the same numbers from the
+engine's numpy columns, tested equal): every number comes from the KPI calculators of this package
 (:mod:`analysis.kpi.nnarr`, :mod:`analysis.kpi.cycle`, :mod:`analysis.kpi.retention`, :mod:`analysis.kpi.evaluation`,
 :mod:`analysis.kpi.comp`, :mod:`analysis.kpi.utilisation`); this module only chooses the windows:
 

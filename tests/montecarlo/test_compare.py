@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from analysis.montecarlo.compare import deltas, paired_delta, ranking, sccr_focus, unpaired_delta, verdict
-from analysis.montecarlo.reducer import reduce_outcome
+from analysis.montecarlo.fast_reducer import reduce_record
 from simulation import load_scenario
 from simulation.cli import main
 from simulation.replications import run_replications
@@ -91,9 +91,9 @@ def test_paired_ci_is_narrower_than_independent_runs() -> None:
     """The same 8 prospect streams with and without the sandbox vs the sandbox on other prospects."""
     base = load_scenario(SHORT)
     fixed = load_scenario(SHORT, [SANDBOX])
-    baseline = run_replications(base, 21, 8, reduce_outcome).kpis
-    paired = run_replications(fixed, 21, 8, reduce_outcome).kpis
-    independent = run_replications(fixed, 9021, 8, reduce_outcome).kpis
+    baseline = run_replications(base, 21, 8, reduce_record).kpis
+    paired = run_replications(fixed, 21, 8, reduce_record).kpis
+    independent = run_replications(fixed, 9021, 8, reduce_record).kpis
     for name in ("nnarr_6m", "qte_velocity_days", "se_utilisation"):
         b = baseline[name].to_numpy(float)
         p = paired_delta(b, paired[name].to_numpy(float))

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import simulate
 from simulation.backends import BackendError, make_backend
+from simulation.engine import run
 from simulation.loader import load_scenario
 from simulation.randomness import replication_seeds
 from simulation.replications import (
@@ -47,7 +47,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> bytes:
 
 def test_replication_k_uses_child_k_of_the_seed(short: Scenario, reference: pd.DataFrame) -> None:
     child = replication_seeds(SEED, REPS)[4]
-    direct = outcome_counts(short, simulate(short, child)).kpis
+    direct = outcome_counts(short, run(short, child)).kpis
     row = reference.loc[reference["replication"] == 4].iloc[0]
     assert {k: row[k] for k in direct} == dict(direct)
     assert reference["replication"].tolist() == list(range(REPS))
