@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from simulation.arrivals import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulation.plan import STALL_EARLIEST
 from simulation.resources import window_means
 from simulation.scenario import Scenario, regimes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STALLED_SHARE: Final = STALL_EARLIEST + (1 - STALL_EARLIEST) / 2  # mean share of its length a stalled POV runs
 

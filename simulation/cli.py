@@ -1,7 +1,10 @@
 """The ``funnelsim`` command: the composition root, the one place that wires the engine to the analysis layer.
 
-Each command lives in its own module exposing ``register(subparsers)``; this file only assembles them and turns
-bad input (:class:`~simulation.errors.InputError`) into one line on stderr and exit status 2, never a traceback.
+The arguments of the commands live in light modules exposing ``register(subparsers)``
+(:mod:`simulation.arguments`, :mod:`analysis.commands.arguments`); each command names its handler as
+``"module:function"``, imported only when that command runs, so ``--help`` and ``validate`` never load pandas, SciPy or
+Matplotlib. This file assembles the parser, runs the handler and turns bad input
+(:class:`~simulation.errors.InputError`) into one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,20 +12,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import NoReturn, cast
 
 from simulation.errors import InputError
 from simulation.input_files import printable
 
-# Modules providing commands, in the order `funnelsim --help` lists them.
-COMMAND_MODULES = (
-    "simulation.commands",
-    "analysis.commands.kpis",
-    "analysis.commands.forecast",
-    "analysis.commands.crm",
-    "analysis.commands.reports",
-)
+# Modules declaring the commands' arguments, in the order `funnelsim --help` lists them.
+COMMAND_MODULES = ("simulation.arguments", "analysis.commands.arguments")
 
 EXIT_BAD_INPUT = 2
 
@@ -45,10 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    """The function a command runs (its module imported now, not when the parser was built)."""
+    module, name = args.handler.split(":")
+    return cast(Callable[[argparse.Namespace], int], getattr(importlib.import_module(module), name))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code = args.func(args)
+        code = handler(args)(args)
     except InputError as exc:
         print(f"funnelsim {args.command}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from simulation import capacity
-from simulation.engine import Outcome, simulate
 from simulation.file_schema import fix_file_schema, scenario_file_schema
-from simulation.limits import seed_arg
-from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import write_csv, write_text
-from simulation.relative import readable, written
-from simulation.scenario import Scenario, regimes
+from simulation.scenario import Scenario
 from simulation.tables import RESOURCE_NAMES, TABLES, describe
-from simulation.warmup import warmup_days
 
-
-def register(commands: Any) -> None:
-    run = commands.add_parser("run", help="simulate one replication and write the four tables as CSV")
-    _scenario_arguments(run)
-    run.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same prospects; default 0)")
-    run.add_argument("--out", type=Path, required=True, help="folder for deals.csv, revenue.csv, spend.csv, ...")
-    run.set_defaults(func=run_command)
-
-    validate = commands.add_parser("validate", help="check a scenario file and its fixes")
-    _scenario_arguments(validate)
-    validate.set_defaults(func=validate_command)
-
-    schema = commands.add_parser("schema", help="print the JSON Schema of scenario and fix files")
-    schema.add_argument("--kind", choices=("scenario", "fix"), help="only this kind of file (default: both)")
-    schema.add_argument("--tables", action="store_true", help="print the outcome table schema instead")
-    schema.set_defaults(func=schema_command)
-
-
-def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument(
-        "--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply (repeatable)"
-    )
+if TYPE_CHECKING:
+    from simulation.engine import Outcome
 
 
 def warn_about_fixes(command: str, *scenarios: Scenario) -> None:
@@ -59,10 +31,13 @@ def warn_about_fixes(command: str, *scenarios: Scenario) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from simulation.loader import load_scenario  # each command loads what it uses when it runs
     scenario = load_scenario(args.scenario, args.fix)
     warn_about_fixes("run", scenario)
     inputs = [args.scenario, *args.fix, *([Path(scenario.pipeline.csv)] if scenario.pipeline.csv else [])]
     not_inputs([args.out / f"{name}.csv" for name in TABLES] + [args.out / "scenario.json"], inputs)
+    from simulation.engine import simulate  # the engine and pandas load only for the command that runs them
+
     with claimed(args.out, "run"):
         outcome = simulate(scenario, args.seed)
         write_outcome(outcome, args.out)
@@ -84,10 +59,12 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
     new = deals[deals["id"].str.startswith("D")]
     won = deals[deals["outcome"] == "won"]
     cycle = (won["closed"] - won["arrived"]).dt.total_seconds() / 86400
-    end = outcome.start_date + pd.Timedelta(days=outcome.horizon_days)
+    end = outcome.start_date + dt.timedelta(days=outcome.horizon_days)
     counts = deals["outcome"].value_counts()
     fixes = ", ".join(f"{f.name} (day {f.start_day:g})" for f in scenario.fixes) or "none"
     origin = f"after a {outcome.warmup_days:g}-day warm-up" if outcome.warmup_days else "as given in [pipeline]"
+    from simulation import capacity
+
     lines = [
         f"{scenario.name} | seed {seed} | {outcome.start_date:%Y-%m-%d} to {end:%Y-%m-%d} | fixes: {fixes}",
         f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new)} open at the start ({origin})",
@@ -107,6 +84,12 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    from simulation import capacity
+    from simulation.loader import load_scenario
+    from simulation.relative import readable, written
+    from simulation.scenario import regimes
+    from simulation.warmup import warmup_days
+
     scenario = load_scenario(args.scenario, args.fix)
     timeline = regimes(scenario)
     print(f"{args.scenario}: valid scenario {scenario.name!r}, {scenario.scenario.horizon_days} days from "

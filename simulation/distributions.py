@@ -28,7 +28,6 @@ from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import optimize, special
 
 FloatArray = np.ndarray
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -227,6 +226,8 @@ class LogNormal(_MeanSd):
         return math.log(self.mean_) - self.sigma**2 / 2
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        from scipy import special  # imported on first use: `funnelsim --help` and `schema` never load SciPy
+
         return np.exp(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=float)))
 
 
@@ -244,6 +245,8 @@ class Gamma(_MeanSd):
         return self.sd_**2 / self.mean_
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        from scipy import special
+
         return self.scale * special.gammaincinv(self.shape, np.asarray(u, dtype=float))
 
 
@@ -265,6 +268,8 @@ class Weibull(_MeanSd):
 
         def gap(k: float) -> float:
             return math.exp(math.lgamma(1 + 2 / k) - 2 * math.lgamma(1 + 1 / k)) - 1 - cv2
+
+        from scipy import optimize
 
         return float(optimize.brentq(gap, 0.05, 200.0))
 

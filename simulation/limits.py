@@ -31,6 +31,9 @@ MAX_DURATION_DAYS: Final = 36_500  # the 99th percentile of any duration (100 ye
 MAX_ACV: Final = 1e10  # USD a year: the 99.9999th percentile of a tier's ACV, and an imported deal's amount
 MAX_MODELS: Final = 1_000  # models per customer (99.9999th percentile)
 
+# CRM exports.
+DEFAULT_MAX_ROWS: Final = 2_000_000  # rows of an export read by default (`--max-rows` changes it)
+
 # Monte Carlo arguments.
 MAX_REPS: Final = 100_000  # replications per scenario (each holds a seed in memory before any work)
 MAX_WORKERS: Final = 256  # local worker processes

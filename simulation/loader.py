@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simulation import input_files, limits, scenario_limits
@@ -120,7 +119,7 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
     source = _source_of(("pipeline", "csv"), provenance, path)
     csv = _existing(scenario.pipeline.csv, source, "pipeline.csv")
     try:
-        entries = open_deals_from_csv(csv, pd.Timestamp(scenario.scenario.start_date))
+        entries = open_deals_from_csv(csv, scenario.scenario.start_date)
     except ValidationError as exc:  # a deal's dates do not make an open deal (e.g. a stage after the start date)
         first = exc.errors()[0]
         field = dotted(_clean(first["loc"], "")[0])

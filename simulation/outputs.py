@@ -13,9 +13,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 
 @contextmanager
@@ -62,9 +64,12 @@ def write_csv(frame: pd.DataFrame, target: str | Path) -> None:
 def inert(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell (and column name) a spreadsheet would evaluate prefixed by ``'``.
 
+    >>> import pandas as pd
     >>> inert(pd.DataFrame({"id": ["=1+1", "D1", "@SUM(A1)"], "acv": [-5.0, 1.0, 2.0]}))["id"].tolist()
     ["'=1+1", 'D1', "'@SUM(A1)"]
     """
+    import pandas as pd  # imported where a table is written: `funnelsim schema` needs none
+
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     names = {c: _inert(c) for c in frame.columns if isinstance(c, str) and c.startswith(FORMULA_START)}
     risky = [c for c in text if frame[c].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any()]

@@ -7,17 +7,20 @@ is the last one the deal has a timestamp for).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from simulation.arrivals import Prospects, attributes
 from simulation.errors import InputError
 from simulation.randomness import ATTRIBUTES, SLOTS
 from simulation.scenario import OpenDeals, Scenario
 from simulation.tables import CHANNELS, DEALS, OUTCOMES, STAGE_ENTERED, TIERS, current_stage, read_csv
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a CSV is read
 
 
 class Pipeline(NamedTuple):
@@ -70,8 +73,12 @@ def _check_rows(path: Path, table: pd.DataFrame) -> None:
         )
 
 
-def open_deals_from_csv(path: Path, start_date: pd.Timestamp) -> tuple[OpenDeals, ...]:
-    """Read open deals (outcome ``open`` or no close date) from a deals-schema CSV as pipeline entries."""
+def open_deals_from_csv(path: Path, start: dt.date | pd.Timestamp) -> tuple[OpenDeals, ...]:
+    """Read open deals (outcome ``open`` or no close date) from a deals-schema CSV as pipeline entries, as they are
+    on the ``start`` date."""
+    import pandas as pd
+
+    start_date = pd.Timestamp(start)
     table = read_csv(path, DEALS, required=("id", "arrived"))
     _check_rows(path, table)
     still_open = table[(table["outcome"].fillna("open") == "open") & table["closed"].isna()]

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import pandas as pd
 
 from simulation import input_files, limits
 from simulation.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is built: the schema's constants cost nothing to import
 
 # dtype names: "datetime" -> datetime64[ns]; "boolean" -> pandas nullable boolean; "string" -> pandas string;
 # "float" -> float64 (NaN for missing); "int" -> int64.
@@ -147,6 +149,8 @@ class SchemaError(InputError):
 
 def empty(schema: Schema) -> pd.DataFrame:
     """An empty table with the schema's columns and dtypes."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=_PANDAS_DTYPES[t]) for c, (t, _) in schema.items()})
 
 
@@ -158,6 +162,8 @@ def coerce(
     ``required`` columns must be present; anything that cannot be parsed raises :class:`SchemaError` naming
     ``source`` and the column. Extra columns are kept (a CRM export may carry more).
     """
+    import pandas as pd
+
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SchemaError(f"{source}: missing column(s) {', '.join(missing)}")
@@ -179,6 +185,8 @@ def typed_frame(data: Mapping[str, object], schema: Schema) -> pd.DataFrame:
 
     Datetime columns must be ``datetime64[ns]`` arrays; booleans and strings may be lists with ``None`` for missing.
     """
+    import pandas as pd
+
     columns: dict[str, object] = {}
     for column, (kind, _) in schema.items():
         values = data[column]
@@ -197,9 +205,12 @@ def typed_frame(data: Mapping[str, object], schema: Schema) -> pd.DataFrame:
 def tier_of_acv(acv: pd.Series) -> pd.Series:
     """Article A's deal-size tier of each ACV: small (< $50K), mid ($50K-$150K inclusive), large (> $150K).
 
+    >>> import pandas as pd
     >>> tier_of_acv(pd.Series([49_999.0, 50_000.0, 150_000.0, 150_001.0])).tolist()
     ['small', 'mid', 'mid', 'large']
     """
+    import pandas as pd
+
     values = acv.to_numpy(dtype=float)
     tier = np.select([values < SMALL_MAX_ACV, values <= LARGE_MIN_ACV, values > LARGE_MIN_ACV], list(TIERS), "")
     return pd.Series(tier, index=acv.index, dtype="string").replace("", pd.NA)
@@ -207,6 +218,8 @@ def tier_of_acv(acv: pd.Series) -> pd.Series:
 
 def current_stage(deals: pd.DataFrame) -> pd.Series:
     """The stage each deal is in (or was in when it closed): the last stage whose entry timestamp is set."""
+    import pandas as pd
+
     stage = pd.Series(pd.NA, index=deals.index, dtype="string")
     for name, column in STAGE_ENTERED.items():
         if column in deals.columns:
@@ -215,6 +228,8 @@ def current_stage(deals: pd.DataFrame) -> pd.Series:
 
 
 def _convert(values: pd.Series, kind: str) -> pd.Series:
+    import pandas as pd
+
     if str(values.dtype) == _PANDAS_DTYPES[kind]:
         return values  # already the right kind: nothing to parse
     if kind == "datetime":
@@ -246,6 +261,8 @@ def read_csv(
     """Read a CSV written by :func:`write_csv` (or a hand-made one following the schema), strictly: a regular
     file under the size limit, every value of its kind, numbers finite, dates in funnelsim's calendar and, with
     ``check_values``, the text columns of :data:`ALLOWED` holding only their values ("WON" is not "won")."""
+    import pandas as pd
+
     path = Path(path)
     input_files.regular_file(path, "CSV file", limits.MAX_CSV_BYTES)
     try:
@@ -267,6 +284,8 @@ def read_csv(
 
 
 def _check_table(table: pd.DataFrame, schema: Schema, source: str, check_values: bool) -> None:
+    import pandas as pd
+
     for column, (kind, _) in schema.items():
         values = table[column]
         if kind == "float":

@@ -14,7 +14,6 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Final
 
 import pandas as pd
 
@@ -22,57 +21,12 @@ from analysis.crm.backtest import Window, as_seen_at, backtest, summary_lines
 from analysis.crm.backtest_charts import write_charts
 from analysis.crm.calibrate import DAY, calibrate, window
 from analysis.crm.calibration_scenario import write_scenario
-from analysis.crm.exports import DEFAULT_MAX_ROWS, CrmError, ImportReport, import_deals
+from analysis.crm.exports import CrmError, ImportReport, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
 from simulation.errors import InputError
-from simulation.limits import reps_arg, seed_arg
 from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs, prepare
 from simulation.outputs import write_csv, write_text
-
-DEFAULT_BASE: Final = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
-
-
-def register(commands: Any) -> None:
-    imp = commands.add_parser("import", help="map a CRM deals export (CSV) onto the deals schema")
-    _export_arguments(imp)
-    imp.add_argument("--out", type=Path, required=True, help="deals CSV to write (input for funnelsim kpis)")
-    imp.set_defaults(func=import_command)
-
-    cal = commands.add_parser("calibrate", help="fit a scenario to a CRM export")
-    _export_arguments(cal)
-    cal.add_argument("--out", type=Path, required=True, help="scenario TOML to write")
-    cal.add_argument("--base", type=Path, default=DEFAULT_BASE,
-                     help="scenario supplying what the export cannot identify (default: scenarios/ai_startup.toml)")
-    _duration_argument(cal)
-    cal.set_defaults(func=calibrate_command)
-
-    back = commands.add_parser("backtest", help="simulate a scenario over an export's dates and compare")
-    _export_arguments(back)
-    back.add_argument("--scenario", type=Path, required=True,
-                      help="calibrated scenario (with --holdout: the base the training part is calibrated on)")
-    back.add_argument("--reps", type=reps_arg, default=50, help="replications (default 50)")
-    back.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
-    back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
-    back.add_argument("--holdout", type=float, metavar="FRACTION",
-                      help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
-    _duration_argument(back)
-    back.set_defaults(func=backtest_command)
-
-
-def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("export", type=Path, help="CRM deals export (CSV)")
-    parser.add_argument("--mapping", type=Path, required=True, help="mapping TOML (see scenarios/mappings/)")
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger files")
-    parser.add_argument("--strict", action="store_true", help="fail on any skipped row instead of counting it")
-    parser.add_argument("--since", type=pd.Timestamp, metavar="DATE",
-                        help="first day of the window (default: the mapping's complete_from, else the first deal)")
-
-
-def _duration_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--durations", choices=("parametric", "empirical"), default="parametric",
-                        help="fitted durations: lognormal/gamma/Weibull by AIC (default), or the data's own "
-                             "censoring-corrected percentiles (for shapes no family has)")
 
 
 def _inputs(args: argparse.Namespace, mapping: Mapping | None = None) -> list[Path]:

@@ -26,11 +26,10 @@ from analysis.montecarlo import compare as comparison
 from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends
 from analysis.style import png_bytes
-from simulation.backends import BACKENDS, Backend, make_backend
+from simulation.backends import Backend, make_backend
 from simulation.capacity import GROWTH_LIMIT
 from simulation.commands import warn_about_fixes
 from simulation.errors import InputError
-from simulation.limits import batch_arg, reps_arg, seed_arg, workers_arg
 from simulation.loader import load_fix, load_scenario
 from simulation.out_folder import claimed, inside, not_inputs
 from simulation.outputs import atomic_path, write_csv
@@ -42,48 +41,6 @@ FORECAST_FILES = ("replications.csv", "summary.csv", "timeseries.csv", "fan_char
                   "manifest.json", "journal.jsonl")
 HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
 FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
-
-
-def register(commands: Any) -> None:
-    run = commands.add_parser("forecast", help="Monte Carlo forecast: P10/P50/P90 of every KPI, P(target)")
-    _common(run, reps=200)
-    run.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
-    run.add_argument("--keep-deals", type=int, default=0, metavar="K",
-                     help="also keep the deals tables of the first K replications (DIR/deals/)")
-    run.add_argument("--precision", type=float, default=0.05, metavar="SHARE",
-                     help="reps_needed in summary.csv: replications for a 95%% CI half-width of SHARE x mean")
-    run.set_defaults(func=forecast_command)
-
-    cmp = commands.add_parser("compare", help="a baseline vs fixes or variants with common random numbers")
-    _common(cmp, reps=100)
-    cmp.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX",
-                     help="a fix to compare with the baseline (repeatable; each one on its own)")
-    cmp.add_argument("--variant", action="append", default=[], type=Path, metavar="SCENARIO",
-                     help="a whole scenario to compare (other CRO, comp plan; must keep the same prospects)")
-    cmp.add_argument("--combined", action="store_true", help="also compare all the --fix files together")
-    cmp.add_argument("--rank-by", default="nnarr_12m", metavar="KPI", help="KPI of the ranking (nnarr_12m)")
-    cmp.set_defaults(func=compare_command)
-
-    sens = commands.add_parser("sensitivity", help="one-at-a-time parameter swings: a tornado of their effect")
-    _common(sens, reps=50)
-    sens.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
-    sens.add_argument("--metric", default="nnarr_12m", metavar="KPI", help="KPI of the tornado (nnarr_12m)")
-    sens.set_defaults(func=sensitivity_command)
-
-
-def _common(parser: argparse.ArgumentParser, reps: int) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--reps", type=reps_arg, default=reps, help=f"replications per scenario (default {reps})")
-    parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--backend", choices=BACKENDS, default="process",
-                        help="process (local cores, default), serial (debugging) or dask")
-    parser.add_argument("--workers", type=workers_arg, default=None, help="worker processes (default: one per core)")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler of an existing cluster")
-    parser.add_argument("--batch-size", type=batch_arg, default=None, help="replications per task (default: auto)")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                        help="no progress bar (default: shown on a terminal)")
 
 
 @contextmanager

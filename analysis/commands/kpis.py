@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,43 +30,6 @@ DEALS_REQUIRED = ("id", "arrived", "closed", "outcome")
 OUTPUT_FILES = ("kpis.csv", "health.csv", "nnarr_by_tier.csv", "nnarr_by_channel.csv", "sccr.csv", "funnel.csv",
                 "stage_times.csv", "bottlenecks.csv")
 STATUS_MARK = {"green": "G", "yellow": "Y", "red": "R", "n/a": "-"}
-
-
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "kpis",
-        help="compute NNARR, C2RE, SCCR, GRR and the other KPIs of a deals table",
-        description="Compute the fractional-CRO KPIs (articles A and B) of a deals table following the schema "
-        "(`funnelsim schema --tables`): a `funnelsim run` output or a mapped CRM export.",
-    )
-    parser.add_argument(
-        "deals", type=Path, help="deals CSV, or a folder with deals.csv (and spend.csv, revenue.csv if present)"
-    )
-    parser.add_argument("--spend", type=Path, help="spend CSV (month, category, amount): adds C2RE and CAC")
-    parser.add_argument("--revenue", type=Path, help="revenue event CSV: adds GRR, NRR, deployed model revenue, MRR")
-    parser.add_argument(
-        "--resources", type=Path, help="resource log CSV: adds each queue's utilisation to bottlenecks.csv"
-    )
-    parser.add_argument(
-        "--period",
-        action="append",
-        default=[],
-        metavar="PERIOD",
-        help="2027Q1, 2027-03, 2027 or START:END dates (END included); repeatable "
-        "(default: every period of --freq from the first close or spend month to the last, and all time)",
-    )
-    parser.add_argument("--freq", choices=("Q", "M"), default="Q", help="period length without --period (default Q)")
-    parser.add_argument("--as-of", help="end date of the trailing-30-day C2RE (default: the period or data end)")
-    parser.add_argument(
-        "--scenario",
-        type=Path,
-        help="scenario TOML whose [targets] judge the KPIs (default: the run folder's scenario.json, else the "
-        "articles' thresholds)",
-    )
-    parser.add_argument("--nnarr-target", type=float, help="NNARR target per 6 months, pro-rated to each period")
-    parser.add_argument("--quota", type=float, help="quota per period for the classic quota attainment")
-    parser.add_argument("--out", type=Path, required=True, help="folder for kpis.csv, health.csv and the breakdowns")
-    parser.set_defaults(func=kpis_command)
 
 
 def parse_period(text: str) -> PeriodLike:

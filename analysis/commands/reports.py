@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from analysis.kpi.periods import bounds
 from analysis.report import (
@@ -33,51 +32,6 @@ from analysis.report.dashboard import Tables
 from simulation.errors import InputError
 from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import atomic_path, write_csv, write_text
-
-
-def register(commands: Any) -> None:
-    dash = commands.add_parser(
-        "dashboard",
-        help="the Monday one-page dashboard (HTML + PNG) for an ISO week",
-        description="NNARR to date vs target with its red/yellow/green status and escalation, C2RE for the "
-        "trailing 30 days with a trend arrow, SCCR for the quarter with the biggest bottleneck, three suggested "
-        "actions, charts and health checks, as known on the Monday of --week.",
-    )
-    _inputs(dash)
-    dash.add_argument("--week", required=True, help="ISO week, e.g. 2027-W26 (data up to its Monday 00:00)")
-    dash.add_argument("--charts", action="store_true", help="also write each chart as its own PNG")
-    dash.set_defaults(func=dashboard_command)
-
-    aut = commands.add_parser(
-        "autopsy",
-        help="the monthly KPI autopsy: every deal lost or delayed, its stage, KPI hit and fix (CSV + HTML + PNG)",
-    )
-    _inputs(aut)
-    aut.add_argument("--month", required=True, help="calendar month, e.g. 2027-06")
-    aut.add_argument(
-        "--delay-days",
-        type=float,
-        default=autopsy.DEFAULT_DELAY_DAYS,
-        help="an open deal is delayed when open longer than the median won cycle plus this many days "
-        f"(default {autopsy.DEFAULT_DELAY_DAYS:g})",
-    )
-    aut.set_defaults(func=autopsy_command)
-
-    health = commands.add_parser("health", help="every KPI against the articles' thresholds, with advice (CSV + HTML)")
-    _inputs(health)
-    health.add_argument("--week", required=True, help="ISO week, e.g. 2027-W26 (data up to its Monday 00:00)")
-    health.set_defaults(func=health_command)
-
-
-def _inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", type=Path, help="a `funnelsim run` output folder, or a deals CSV (the schema)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the report files")
-    parser.add_argument("--scenario", type=Path, help="scenario TOML for [targets] and the start date")
-    parser.add_argument("--since", help="start date of 'NNARR to date' (default: the scenario's start date)")
-    parser.add_argument("--fixes", type=Path, help="fixes library folder (default: the shipped scenarios/fixes)")
-    parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")
-    parser.add_argument("--revenue", type=Path, help="revenue CSV (with a deals CSV): adds GRR")
-    parser.add_argument("--resources", type=Path, help="resources CSV (with a deals CSV): adds the SE/founder chart")
 
 
 def _sources(args: argparse.Namespace) -> list[Path]:

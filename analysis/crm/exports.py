@@ -31,10 +31,10 @@ from analysis.crm import parsing
 from analysis.crm.mapping import DATE_COLUMNS, Mapping, MappingError
 from simulation.errors import InputError
 from simulation.input_files import regular_file
+from simulation.limits import DEFAULT_MAX_ROWS as DEFAULT_MAX_ROWS  # re-exported: read_table's default
 from simulation.limits import MAX_ACV, MAX_CSV_BYTES, calendar_text
 from simulation.tables import CHANNELS, DEALS, STAGES, TIERS, coerce, current_stage, tier_of_acv
 
-DEFAULT_MAX_ROWS: Final = 2_000_000
 CHUNK_ROWS: Final = 250_000
 MOSTLY_BAD: Final = 0.5  # a date column with more than this share unparseable is a wrong format, not bad rows
 EXAMPLES: Final = 3
