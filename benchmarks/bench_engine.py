@@ -1,27 +1,34 @@
-"""Seconds per simulated prospect: funnelsim's engine against a bare SimPy model with the same events.
+"""Seconds per simulated prospect: a forecast's replication against a bare SimPy model with the same events.
 
-    python benchmarks/bench_engine.py [--reps 20] [--scale 1 10] [--profile]
+    python benchmarks/bench_engine.py [--reps 40] [--scale 1 10] [--profile]
 
 The bare model replays, for every prospect of a replication, exactly the engine's SimPy work: the same
 timeouts (same durations and decisions, read from the engine's own precomputed stage plan) and the same
 resource requests on a plain ``simpy.Resource``, with no bookkeeping (no ledger, no queue monitor, no tables).
 Both models' ``timeout`` and ``request`` calls are counted and printed, so "the same events" is checked, not
-assumed. Three timings per replication:
+assumed. The timings per replication:
 
-* ``engine``: ``simulate(scenario, seed)`` end to end (random draws, stage plans, SimPy run, the four tables);
-* ``engine SimPy``: the part of it spent in ``Environment.run`` (the deal processes, ledger and monitors);
-* ``bare``: the bare model's ``Environment.run``.
+* ``forecast``: what a forecast worker does for one replication, ``reduce_record(scenario, run(scenario, seed))``:
+  random draws, stage plans, the SimPy run, the numpy columns and the KPI row and monthly series (issue 13's
+  figure: goal <= 2x the bare model, 1.2x hoped for);
+* ``engine``: ``run(scenario, seed)`` alone, and ``engine SimPy``: the part of it spent in ``Environment.run``
+  (the deal processes, ledger and monitors);
+* ``bare``: the bare model's ``Environment.run``;
+* ``tables``: the readable path a forecast used before issue 13, ``reduce_outcome(scenario, simulate(...))``
+  (the four DataFrames and the KPI package), on a quarter of the replications, for contrast.
 
-It prints seconds per prospect and the ratios (goal: engine / bare <= 1.5); ``--scale k`` multiplies the
-arrival rate, the solution engineers and the founder's meetings by k (the per-prospect cost without the fixed
-cost of building tables). A breakdown of ``simulate`` by phase follows (each engine step timed by wrapping
-it); ``--profile`` adds a cProfile listing. Timings, not assertions: this is not a test.
+It prints microseconds per prospect and the ratios to the bare model; ``--scale k`` multiplies the arrival rate,
+the solution engineers and the founder's meetings by k (the per-prospect cost without the fixed costs). A
+breakdown of a forecast replication by phase follows (each step timed by wrapping it); ``--profile`` adds a
+cProfile listing. The cyclic garbage collector is frozen after start-up, as in the command line and the workers.
+Timings, not assertions: this is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import math
 import os
@@ -39,8 +46,11 @@ import simpy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analysis.montecarlo.fast_reducer import reduce_record  # noqa: E402
+from analysis.montecarlo.reducer import reduce_outcome  # noqa: E402
 from simulation import load_scenario, simulate  # noqa: E402
 from simulation.arrivals import Prospects, arrival_times, attributes  # noqa: E402
+from simulation.engine import run  # noqa: E402
 from simulation.funnel import ENTRY  # noqa: E402
 from simulation.pipeline import open_pipeline  # noqa: E402
 from simulation.plan import StagePlan, timeline  # noqa: E402
@@ -209,18 +219,30 @@ def measure(scenario: Scenario, reps: int) -> dict[str, float]:
         with counts["bare"].watching(counting=True):
             _bare_run(scenario, seed)
     engine, bare = Counter(), Counter()
-    total = prospects = 0.0
+    total = forecast = tables = prospects = table_prospects = 0.0
     for seed in range(reps):
         with engine.watching():
             start = time.perf_counter()
-            simulate(scenario, seed)
-            total += time.perf_counter() - start
+            record = run(scenario, seed)
+            middle = time.perf_counter()
+            reduce_record(scenario, record)
+            end = time.perf_counter()
+            total += middle - start
+            forecast += end - start
         with bare.watching():
-            prospects += _bare_run(scenario, seed)  # every prospect simulated, the warm-up's included
+            count = _bare_run(scenario, seed)  # every prospect simulated, the warm-up's included
+            prospects += count
+        if seed % 4 == 0:
+            start = time.perf_counter()
+            reduce_outcome(scenario, simulate(scenario, seed))
+            tables += time.perf_counter() - start
+            table_prospects += count
     return {
         "prospects": prospects,
+        "forecast": forecast,
         "engine": total,
         "engine_simpy": engine.run_seconds,
+        "tables_per_prospect": tables / table_prospects,
         "bare": bare.run_seconds,
         "engine_timeouts": counts["engine"].timeouts,
         "bare_timeouts": counts["bare"].timeouts,
@@ -235,10 +257,12 @@ def report(label: str, m: dict[str, float]) -> None:
     print(f"  events per prospect   engine {m['engine_timeouts'] / m['prospects']:.2f} timeouts, "
           f"{m['engine_requests'] / m['prospects']:.2f} requests | bare {m['bare_timeouts'] / m['prospects']:.2f} "
           f"timeouts, {m['bare_requests'] / m['prospects']:.2f} requests")
-    print(f"  us per prospect       engine {m['engine'] * per:8.1f}   engine SimPy {m['engine_simpy'] * per:8.1f}"
-          f"   bare SimPy {m['bare'] * per:8.1f}")
-    print(f"  ratio to bare         engine {m['engine'] / m['bare']:6.2f}x   engine SimPy "
-          f"{m['engine_simpy'] / m['bare']:6.2f}x   (goal: engine <= 1.5x)")
+    print(f"  us per prospect       forecast {m['forecast'] * per:7.1f}   engine {m['engine'] * per:7.1f}   "
+          f"engine SimPy {m['engine_simpy'] * per:7.1f}   bare SimPy {m['bare'] * per:7.1f}   "
+          f"tables {m['tables_per_prospect'] * 1e6:7.1f}")
+    print(f"  ratio to bare         forecast {m['forecast'] / m['bare']:6.2f}x (goal <= 2x)   engine "
+          f"{m['engine'] / m['bare']:6.2f}x   engine SimPy {m['engine_simpy'] / m['bare']:6.2f}x   tables "
+          f"{m['tables_per_prospect'] / (m['bare'] / m['prospects']):6.2f}x")
 
 
 PHASES = (
@@ -246,21 +270,26 @@ PHASES = (
     ("arrival_times", "arrival draws"),
     ("attributes", "prospect attributes"),
     ("open_pipeline", "open pipeline"),
+    ("warmup_prospects", "warm-up prospects"),
     ("timeline", "stage plans (inverse CDFs)"),
-    ("_deals_table", "deals table (+90-day retention)"),
-    ("_revenue_table", "revenue table (renewals)"),
-    ("_resources_table", "resources table"),
+    ("_deal_columns", "deal columns"),
+    ("_revenue_columns", "revenue columns"),
+    ("_resource_columns", "resource columns"),
     ("_se_busy", "SE busy days"),
 )
 
 
 def phases(scenario: Scenario, reps: int) -> None:
-    """Share of ``simulate`` time per engine step (module functions of simulation.engine wrapped with timers)."""
+    """Share of a forecast replication's time per step (module functions of simulation.engine wrapped with
+    timers, and the reducer)."""
     import simulation.engine as engine
 
-    spent: dict[str, float] = dict.fromkeys([name for name, _ in PHASES] + ["spend", "simpy"], 0.0)
+    spent: dict[str, float] = dict.fromkeys(
+        [name for name, _ in PHASES] + ["spend", "retention", "revenue", "simpy", "reduce"], 0.0
+    )
     originals = {name: getattr(engine, name) for name, _ in PHASES}
-    spend_ledger = engine.spend_ledger.ledger
+    spend_ledger = engine.spend_ledger.columns
+    post_sale = (engine.post_sale.retention_90d, engine.post_sale.revenue_events)
 
     def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed_fn(*args: Any, **kwargs: Any) -> Any:
@@ -274,25 +303,34 @@ def phases(scenario: Scenario, reps: int) -> None:
     counter = Counter()
     for name, fn in originals.items():
         setattr(engine, name, wrap(name, fn))
-    engine.spend_ledger.ledger = wrap("spend", spend_ledger)
+    engine.spend_ledger.columns = wrap("spend", spend_ledger)
+    engine.post_sale.retention_90d = wrap("retention", post_sale[0])
+    engine.post_sale.revenue_events = wrap("revenue", post_sale[1])
     total = 0.0
     try:
         with counter.watching():
             for seed in range(reps):
                 start = time.perf_counter()
-                simulate(scenario, seed)
+                record = run(scenario, seed)
+                middle = time.perf_counter()
+                reduce_record(scenario, record)
+                spent["reduce"] += time.perf_counter() - middle
                 total += time.perf_counter() - start
     finally:
         for name, fn in originals.items():
             setattr(engine, name, fn)
-        engine.spend_ledger.ledger = spend_ledger
+        engine.spend_ledger.columns = spend_ledger
+        engine.post_sale.retention_90d, engine.post_sale.revenue_events = post_sale
     spent["simpy"] = counter.run_seconds
-    labels = dict(PHASES) | {"spend": "spend ledger", "simpy": "SimPy run (deal processes, ledger, monitors)"}
-    print(f"\nwhere simulate() spends its time ({reps} replications, {1000 * total / reps:.1f} ms each):")
+    labels = dict(PHASES) | {
+        "spend": "spend columns", "retention": "90-day retention", "revenue": "revenue events (renewals)",
+        "simpy": "SimPy run (deal processes, ledger, monitors)", "reduce": "KPI reduction (fast reducer)",
+    }
+    print(f"\nwhere a forecast replication spends its time ({reps} replications, {1000 * total / reps:.1f} ms each):")
     for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {labels[name]:<46} {100 * seconds / total:5.1f} %   {1000 * seconds / reps:7.2f} ms")
     rest = total - sum(spent.values())
-    other = "other (table assembly in simulate itself)"
+    other = "other (in run itself)"
     print(f"  {other:<46} {100 * rest / total:5.1f} %   {1000 * rest / reps:7.2f} ms")
 
 
@@ -300,21 +338,22 @@ def profile(scenario: Scenario, reps: int) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     for seed in range(reps):
-        simulate(scenario, seed)
+        reduce_record(scenario, run(scenario, seed))
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"simulation/|simpy/core", 25)
+    stats.sort_stats("cumulative").print_stats(r"simulation/|analysis/|simpy/core", 30)
     print(out.getvalue())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=40)
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     base = load_scenario(SCENARIO)
+    gc.freeze()  # as the command line and the workers do after start-up
     print(f"bench_engine: {SCENARIO.relative_to(ROOT)}, {args.reps} replications per size, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for k in args.scale:

@@ -27,7 +27,7 @@ SCENARIO = ROOT / "scenarios" / "ai_startup.toml"
 
 def child(reps: int, backend: str, workers: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from analysis.montecarlo.reducer import reduce_outcome
+    from analysis.montecarlo.fast_reducer import reduce_record
     from simulation import load_scenario
     from simulation.backends import make_backend
     from simulation.replications import run_replications
@@ -35,7 +35,7 @@ def child(reps: int, backend: str, workers: int) -> None:
     scenario = load_scenario(SCENARIO)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder, make_backend(backend, workers) as runner:
-        result = run_replications(scenario, 1, reps, reduce_outcome, backend=runner, store=folder)
+        result = run_replications(scenario, 1, reps, reduce_record, backend=runner, store=folder)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "reps": result.count,

@@ -1,6 +1,6 @@
 """Replications per second and the speed-up from 1 to 2 (or more) workers of a Monte Carlo forecast.
 
-    python benchmarks/bench_scaling.py [--reps 64] [--workers 1 2] [--serial] [--dask]
+    python benchmarks/bench_scaling.py [--reps 800] [--workers 1 2] [--serial] [--dask]
 
 Runs ``--reps`` replications of the shipped AI-startup scenario with the forecast's KPI reducer on each
 configuration (the pool or cluster start-up included, as a user sees it), checks that every configuration gives
@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.montecarlo.reducer import reduce_outcome  # noqa: E402
+from analysis.montecarlo.fast_reducer import reduce_record  # noqa: E402
 from simulation import load_scenario  # noqa: E402
 from simulation.backends import make_backend  # noqa: E402
 from simulation.replications import run_replications  # noqa: E402
@@ -59,14 +59,14 @@ def timed(backend: str, workers: int, reps: int, seed: int) -> tuple[float, pd.D
     scenario = load_scenario(SCENARIO)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        with make_backend(backend, workers, preload=(reduce_outcome.__module__,)) as runner:
-            result = run_replications(scenario, seed, reps, reduce_outcome, backend=runner, store=folder)
+        with make_backend(backend, workers, preload=(reduce_record.__module__,)) as runner:
+            result = run_replications(scenario, seed, reps, reduce_record, backend=runner, store=folder)
         return time.perf_counter() - start, result.kpis
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=64)
+    parser.add_argument("--reps", type=int, default=800)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--serial", action="store_true", help="also time the serial backend (no pool)")

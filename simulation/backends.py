@@ -18,6 +18,7 @@ At most a few tasks per worker are in flight at once, so a long run holds little
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import select
@@ -94,6 +95,9 @@ def _worker_start(parent: int) -> None:
     was killed with SIGKILL and could not shut the pool down (workers are the fork server's children, so the
     kernel would not tell them)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The engine, NumPy and SciPy are loaded and live as long as the worker: keep the cyclic garbage collector from
+    # scanning their objects again at every full collection a replication's SimPy events trigger.
+    gc.freeze()
     threading.Thread(target=_exit_with, args=(parent,), name="funnelsim-parent-watch", daemon=True).start()
 
 

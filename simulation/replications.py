@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,8 +40,9 @@ from simulation.run_store import MANIFEST_FORMAT, RunStore
 from simulation.run_store import ResumeError as ResumeError  # re-exported: callers catch it from here
 from simulation.scenario import Scenario
 
-MAX_BATCH: Final = 25  # replications per task at most (a few seconds of work)
+MAX_BATCH: Final = 100  # replications per task at most (about a second of work: the hand-off is negligible)
 BATCHES_PER_RUN: Final = 64  # aim for this many tasks, so that workers share the load evenly
+UNPACKED_KEPT: Final = 8  # scenarios a worker keeps unpickled
 REPLICATION: Final = "replication"
 MONTH: Final = "month"
 
@@ -59,15 +61,44 @@ Reducer = Callable[[Scenario, Record], Reduction]
 
 
 @dataclass(frozen=True)
+class Shipped:
+    """A scenario as it travels to the workers: pickled once in the parent, unpickled once per worker process (kept
+    by its digest), so a batch hands off a few kilobytes and no worker rebuilds the same scenario twice."""
+
+    digest: str
+    data: bytes
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Shipped:
+        data = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(hashlib.sha256(data).hexdigest(), data)
+
+    def load(self) -> Scenario:
+        found = _UNPACKED.get(self.digest)
+        if found is None:
+            if len(_UNPACKED) >= UNPACKED_KEPT:
+                _UNPACKED.pop(next(iter(_UNPACKED)))  # the oldest: a compare run ships one scenario after another
+            found = _UNPACKED[self.digest] = pickle.loads(self.data)
+        return found
+
+
+_UNPACKED: dict[str, Scenario] = {}  # per process: the scenarios this worker has unpickled
+
+
+@dataclass(frozen=True)
 class Batch:
-    """A task: replications ``first .. first + len(seeds) - 1`` of ``scenario``; pickled to the worker."""
+    """A task: replications ``first .. first + len(seeds) - 1`` of the shipped scenario; pickled to the worker."""
 
     index: int
-    scenario: Scenario
+    shipped: Shipped
     first: int
     seeds: tuple[np.random.SeedSequence, ...]
     reducer: Reducer
     keep_deals: int = 0
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.shipped.load()
 
 
 @dataclass(frozen=True)
@@ -115,10 +146,11 @@ def run_batch(batch: Batch) -> BatchResult:
     rows: list[dict[str, Any]] = []
     series: dict[str, list[np.ndarray]] = {}
     kept: list[tuple[int, pd.DataFrame]] = []
+    scenario = batch.scenario
     for offset, seed in enumerate(batch.seeds):
         k = batch.first + offset
-        record = run(batch.scenario, seed)
-        reduced = batch.reducer(batch.scenario, record)
+        record = run(scenario, seed)
+        reduced = batch.reducer(scenario, record)
         rows.append({REPLICATION: k, **{name: float(value) for name, value in reduced.kpis.items()}})
         _gather(series, reduced.series, k)
         if k < batch.keep_deals:
@@ -159,8 +191,9 @@ def batches(
 ) -> list[Batch]:
     """The run cut into tasks; replication k gets child k of the seed, whatever the batch size."""
     seeds = replication_seeds(seed, reps)
+    shipped = Shipped.of(scenario)
     return [
-        Batch(index, scenario, first, tuple(seeds[first : first + batch_size]), reducer, keep_deals)
+        Batch(index, shipped, first, tuple(seeds[first : first + batch_size]), reducer, keep_deals)
         for index, first in enumerate(range(0, reps, batch_size))
     ]
 

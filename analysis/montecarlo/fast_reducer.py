@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,8 @@ class Calendar:
     window_ends: dict[int, float]  # 6 and 12 calendar months from the start date
     grr_start: float  # the last 12 months of the horizon (or all of it)
     quarters: list[tuple[str, float, float]]  # complete quarters: label, start, end
-    sample_month: np.ndarray  # the month of each hourly utilisation sample
+    samples: np.ndarray  # the hourly utilisation samples: pandas.date_range(start, end, freq="1h", inclusive="left")
+    sample_month: np.ndarray  # the month of each
     window_bounds: dict[int, tuple[np.datetime64, np.datetime64]]  # as datetime64[ns], to prorate spend
 
 
@@ -69,7 +70,7 @@ def calendar(start: pd.Timestamp, horizon_days: int) -> Calendar:
         (str(q), _seconds(start, q.start_time), _seconds(start, (q + 1).start_time))
         for q in complete_quarters(start, end_ts)
     ]
-    samples = np.arange(0.0, end, HOUR)  # pandas.date_range(start, end, freq="1h", inclusive="left")
+    samples = np.arange(0.0, end, HOUR)
     bounds = {
         m: (np.datetime64(start, "ns"), np.datetime64(start + pd.DateOffset(months=m), "ns"))
         for m in (MONTHS_6, MONTHS_12)
@@ -84,6 +85,7 @@ def calendar(start: pd.Timestamp, horizon_days: int) -> Calendar:
         window_ends=windows,
         grr_start=grr_start,
         quarters=quarters,
+        samples=samples,
         sample_month=np.searchsorted(starts, samples, side="right") - 1,
         window_bounds=bounds,
     )
@@ -301,8 +303,7 @@ def se_monthly(record: Record, cal: Calendar) -> np.ndarray:
     se = np.flatnonzero(r["resource"] == SE)
     se = se[np.argsort(r["time"][se], kind="stable")]
     times = r["time"][se]
-    samples = np.arange(len(cal.sample_month)) * HOUR
-    at = np.searchsorted(times, samples, side="right") - 1  # the last row at or before the sample (ties: the last)
+    at = np.searchsorted(times, cal.samples, side="right") - 1  # the last row at or before the sample (ties: the last)
     take = np.clip(at, 0, None)
     capacity = np.where(at >= 0, r["capacity"][se][take].astype(float), np.nan)
     busy = np.where(at >= 0, r["busy"][se][take].astype(float), np.nan)
@@ -333,7 +334,7 @@ def kpi_row(scenario: Scenario, record: Record, deals: Deals | None = None) -> d
     return row
 
 
-def monthly_series(record: Record, deals: Deals, se: np.ndarray) -> pd.DataFrame:
+def monthly_series(record: Record, deals: Deals, se: np.ndarray) -> dict[str, Any]:
     """:func:`analysis.montecarlo.reducer.monthly_series` from the record's columns."""
     cal = calendar(record.start_date, record.horizon_days)
     month = np.searchsorted(cal.month_starts, deals.closed, side="right") - 1
@@ -343,15 +344,13 @@ def monthly_series(record: Record, deals: Deals, se: np.ndarray) -> pd.DataFrame
     arrived, closed = deals.d["arrived"], deals.closed
     ends = cal.month_ends[:, None]
     is_open = (arrived[None, :] < ends) & ~(closed[None, :] < ends)
-    return pd.DataFrame(
-        {
-            "month": cal.month_labels,
-            "nnarr_cumulative": np.cumsum(per_month),
-            "pipeline_deals": is_open.sum(axis=1).astype(float),
-            "pipeline_acv": (is_open * np.nan_to_num(deals.acv.astype(float))).sum(axis=1),
-            "se_utilisation": se,
-        }
-    )
+    return {  # columns, not a DataFrame: the batch builds one table for all its replications
+        "month": cal.month_labels,
+        "nnarr_cumulative": np.cumsum(per_month),
+        "pipeline_deals": is_open.sum(axis=1).astype(float),
+        "pipeline_acv": (is_open * np.nan_to_num(deals.acv.astype(float))).sum(axis=1),
+        "se_utilisation": se,
+    }
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:

@@ -13,6 +13,7 @@ from simulation.engine import run
 from simulation.loader import load_scenario
 from simulation.randomness import replication_seeds
 from simulation.replications import (
+    MAX_BATCH,
     BatchResult,
     ResumeError,
     RunStore,
@@ -162,7 +163,8 @@ def test_fresh_run_replaces_an_old_one_and_keeps_deals(short: Scenario, tmp_path
 
 
 def test_default_batch_size_and_bad_arguments(short: Scenario) -> None:
-    assert default_batch_size(1) == 1 and default_batch_size(640) == 10 and default_batch_size(10**6) == 25
+    assert default_batch_size(1) == 1 and default_batch_size(640) == 10
+    assert default_batch_size(10**6) == MAX_BATCH == 100
     with pytest.raises(BackendError, match="unknown backend"):
         make_backend("threads")
     with pytest.raises(BackendError, match="at least 1"):
