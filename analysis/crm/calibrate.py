@@ -36,6 +36,7 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
+from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
 from simulation.errors import InputError
 from simulation.tables import CHANNELS, STAGE_ENTERED, TIERS
@@ -107,10 +108,11 @@ class Calibration:
 
 def window(deals: pd.DataFrame, as_of: pd.Timestamp | None, since: pd.Timestamp | None) -> tuple[
         pd.Timestamp, pd.Timestamp]:
-    """``[start, end)``: from ``since`` (or the first arrival's day) to the day after ``as_of`` (inclusive)."""
+    """``[start, end)``: from ``since`` (or where arrivals become steady, :func:`analysis.crm.window.steady_start`)
+    to the day after ``as_of`` (inclusive)."""
     stamps = deals.select_dtypes("datetime").stack() if len(deals) else pd.Series(dtype="datetime64[ns]")
     last = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(stamps.max())
-    start = pd.Timestamp(since) if since is not None else pd.Timestamp(deals["arrived"].min()).normalize()
+    start = pd.Timestamp(since) if since is not None else steady_start(deals).start
     end = last.normalize() + DAY if last == last.normalize() or as_of is None else last
     if end <= start:
         raise CalibrationError(f"the window is empty: starts {start.date()}, ends {end.date()}")
@@ -122,7 +124,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
               durations: Literal["parametric", "empirical"] = "parametric") -> Calibration:
     """Fit arrivals, tiers, ACV, channels and each stretch of the funnel on ``deals`` (the deals schema).
 
-    The window runs from ``since`` (default: the first arrival's day) to ``as_of`` (inclusive; default: the
+    The window runs from ``since`` (default: where arrivals become steady) to ``as_of`` (inclusive; default: the
     latest date in the table); deals created outside it are left out, counted. ``created_until`` ends the
     arrivals earlier when the export only holds deals created up to that day. ``durations = "empirical"``
     replaces each fitted duration family by the censoring-corrected percentiles of the data.
@@ -132,7 +134,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     before = deals["arrived"] < start
     after = deals["arrived"] >= arrivals_end
     table = deals[~before & ~after].reset_index(drop=True)
-    left_out = {k: int(v) for k, v in (("created before the window", before.sum()),
+    left_out = {k: int(v) for k, v in (("created before the window (the open pipeline then)", before.sum()),
                                        ("created after the window", after.sum())) if v}
     if table.empty:
         raise CalibrationError(f"{source}: no deal created between {start.date()} and {end.date()}")
