@@ -137,6 +137,8 @@ def calibrate_command(args: argparse.Namespace) -> int:
             else f"won by the export date / created {cal.conversion.value:.3f} (the export records wins only)")
     if dates["since"] is None:
         print(steady_start(deals).line())
+    for line in cal.seasonality.lines() if cal.seasonality else []:
+        print(f"seasonality: {line}")
     print(f"calibrated {scenario.name!r} from {cal.deals} deals ({cal.start.date()} .. {(cal.end - DAY).date()}): "
           f"{arr.rate_per_week.value:.2f} arrivals/week, {rate}; written to {args.out}")
     return 0

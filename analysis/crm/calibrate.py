@@ -36,6 +36,7 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
+from analysis.crm.seasonality_fit import SeasonalFit, fit_seasonality
 from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
 from simulation.errors import InputError
@@ -96,6 +97,7 @@ class Calibration:
     conversion: Estimate  # won / arrived, by the end of the window
     dated_losses: bool
     date_only: dict[str, bool] = field(default_factory=dict)
+    seasonality: SeasonalFit | None = None  # calendar effects, tested (analysis.crm.seasonality_fit)
 
     @property
     def horizon_days(self) -> int:
@@ -154,6 +156,8 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
         tier_shares=_shares(table["tier"], TIERS), acv=_acv(table), channel_shares=_shares(table["channel"], CHANNELS),
         stretches=stretches, win_rate=proportion(int(won.sum()), int((won | lost).sum())),
         conversion=proportion(int(won.sum()), len(table)), dated_losses=dated_losses, date_only=date_only,
+        seasonality=fit_seasonality(table, start, arrivals_end, arrived.to_numpy(),
+                                    trend=arrivals.growth_per_year.value != 0),
     )
 
 

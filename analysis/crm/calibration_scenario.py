@@ -16,6 +16,7 @@ from typing import Final
 from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETER, Calibration
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
+from analysis.crm.seasonal_entries import seasonal_entries
 from simulation.distributions import Fixed
 from simulation.loader import load_scenario
 from simulation.outputs import atomic_path
@@ -60,6 +61,7 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
                                                    f"over {arr.weeks:.1f} weeks"),
         ("growth_per_year", arr.growth_per_year.value, f"{trend}; {_se(arr.growth_per_year)}"),
     ]
+    seasonal_entries(cal, out, notes)
     if cal.tier_shares:
         n = next(iter(cal.tier_shares.values())).n
         out["arrivals"].append(("tiers", _rounded_shares(cal.tier_shares),
