@@ -18,7 +18,7 @@ export records wins only) it is part of the loss at the last stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import numpy as np
@@ -36,6 +36,7 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
+from analysis.crm.mixture_fit import MixtureFit, fit_mixture
 from analysis.crm.seasonality_fit import SeasonalFit, fit_seasonality
 from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
@@ -76,6 +77,7 @@ class Stretch:
     fit: ExitFit | None
     mean_wait_days: float = float("nan")
     empirical: Empirical | None = None  # with durations="empirical": the carrier's duration, no family
+    mixture: MixtureFit | None = None  # two humps, kept when AIC prefers them (analysis.crm.mixture_fit)
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,11 @@ def _fit_stretch(
     fit = fit_exits(pass_d, lost_d, open_ages, lost_without_duration=int((lost_here & ~timed_lost).sum()),
                     allow_never=one)
     shape = empirical_passed(pass_d, lost_d, open_ages) if empirical else None
-    return Stretch(stages, start, end_column, carrier, fit, empirical=shape)
+    mixture = None if empirical else fit_mixture(pass_d, lost_d, open_ages, fit,
+                                                 lost_without_duration=int((lost_here & ~timed_lost).sum()))
+    if mixture is not None:  # the shares as fitted with the mixture
+        fit = replace(fit, p_pass=mixture.p_pass, never=mixture.never)
+    return Stretch(stages, start, end_column, carrier, fit, empirical=shape, mixture=mixture)
 
 
 def stretch_masks(

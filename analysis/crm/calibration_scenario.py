@@ -120,6 +120,11 @@ def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes
             out[section].append((key, stretch.empirical, f"time to pass {span}: {len(stretch.empirical.values)} "
                                  "censoring-corrected percentiles (Aalen-Johansen), no family; "
                                  + _dist_note(fit.passed, "best family")))
+        elif stretch.mixture is not None:
+            mix = stretch.mixture
+            out[section].append((key, mix.distribution, f"time to pass {span}: two humps, weight {_se(mix.weight)}, "
+                                 f"means {_se(mix.means[0], ' d')} and {_se(mix.means[1], ' d')}; AIC "
+                                 f"{mix.aic - mix.single_aic:+.0f} against " + _dist_note(fit.passed, "one family")))
         else:
             out[section].append((key, fit.passed.distribution(), _dist_note(fit.passed, f"time to pass {span}")))
         p_pass, never = fit.p_pass, fit.never
