@@ -3,7 +3,9 @@
 The model is the one of :func:`analysis.crm.fitting.fit_exits` (passed / lost / never, open deals censored, date-only
 durations as intervals) with the passed family replaced by ``w LN(mu1, s1) + (1 - w) LN(mu2, s2)``; the lost
 family, the pass share and the never-closing share are fitted again with it, from the single family's values.
-It is kept when its AIC (three more parameters) is below the single family's. Standard errors from the observed
+It is kept when its AIC (three more parameters) is below the single family's and neither hump's 99th percentile
+lies beyond :data:`TAIL_LIMIT` times the longest observed duration (with wins only and a never-converting share,
+Olist's slow hump is not identified). Standard errors from the observed
 information, as the other fits.
 """
 
@@ -17,6 +19,8 @@ from scipy import optimize, special, stats
 
 from analysis.crm.fitting import TINY, Durations, Estimate, ExitFit, _closed_terms, _covariance, _jacobian, _sf
 from simulation.distributions import LogNormal, Mixture
+
+TAIL_LIMIT = 3.0  # a component's 99th percentile may reach this many times the longest observed duration
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,10 @@ def fit_mixture(passed: Durations, lost: Durations, open_ages: np.ndarray, singl
         s = math.exp(log_s)
         mean = math.exp(mu + s * s / 2)
         components.append(LogNormal(mean=_round(mean), sd=_round(mean * math.sqrt(math.expm1(s * s)))))
-    w = _round(float(values[0]))
-    distribution = Mixture(weights=(w, round(1 - w, 12)), components=tuple(components))
+    if any(float(c.ppf(np.array([0.99]))[0]) > TAIL_LIMIT * float(passed.high.max()) for c in components):
+        return None  # a hump far beyond every observed duration is the censoring's guess, not data (Olist)
+    w = round(float(values[0]), 3)  # three decimals each: the file's four significant digits keep their sum 1
+    distribution = Mixture(weights=(w, round(1 - w, 3)), components=tuple(components))
     p_est = single.p_pass
     if has_p:
         p = float(special.expit(theta[k_p]))
