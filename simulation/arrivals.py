@@ -13,6 +13,7 @@ import numpy as np
 from simulation.distributions import Distribution, first_quantile
 from simulation.randomness import ATTRIBUTES
 from simulation.scenario import Scenario, Tiers
+from simulation.seasonality import day_multipliers, seasonal_total, time_change
 from simulation.tables import CHANNELS, LARGE_MIN_ACV, SMALL_MAX_ACV, TIERS
 
 DAYS_PER_WEEK: Final = 7.0
@@ -47,7 +48,16 @@ def arrival_times(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     """Sorted arrival days in [0, horizon): a Poisson count, then order statistics of the intensity."""
     arrivals = scenario.arrivals
     rate = arrivals.rate_per_week / DAYS_PER_WEEK
-    total = float(cumulative_intensity(rate, arrivals.growth_per_year, scenario.scenario.horizon_days))
+    horizon = scenario.scenario.horizon_days
+    seasons = scenario.seasonality
+    if seasons is not None and seasons.arrivals_by_month is not None:  # a time change of the same draws
+        base = cumulative_intensity(rate, arrivals.growth_per_year, np.arange(horizon + 1))
+        daily = day_multipliers(scenario.scenario.start_date, horizon, seasons.monthly_rates())
+        total = seasonal_total(base, daily)
+        count = rng.poisson(total)
+        mass = time_change(np.sort(rng.random(count)) * total, base, daily)
+        return inverse_intensity(rate, arrivals.growth_per_year, mass)
+    total = float(cumulative_intensity(rate, arrivals.growth_per_year, horizon))
     count = rng.poisson(total)
     mass = np.sort(rng.random(count)) * total
     return inverse_intensity(rate, arrivals.growth_per_year, mass)

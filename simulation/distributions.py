@@ -230,6 +230,13 @@ class LogNormal(_MeanSd):
 
         return np.exp(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=float)))
 
+    def cdf(self, x: FloatArray) -> FloatArray:
+        from scipy import special
+
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            return special.ndtr((np.log(np.maximum(x, 0.0)) - self.mu) / self.sigma)
+
 
 class Gamma(_MeanSd):
     """Gamma with the given mean and SD."""
@@ -248,6 +255,11 @@ class Gamma(_MeanSd):
         from scipy import special
 
         return self.scale * special.gammaincinv(self.shape, np.asarray(u, dtype=float))
+
+    def cdf(self, x: FloatArray) -> FloatArray:
+        from scipy import special
+
+        return special.gammainc(self.shape, np.maximum(np.asarray(x, dtype=float), 0.0) / self.scale)
 
 
 class Weibull(_MeanSd):
@@ -280,6 +292,9 @@ class Weibull(_MeanSd):
     def ppf(self, u: FloatArray) -> FloatArray:
         return self.scale * (-np.log1p(-np.asarray(u, dtype=float))) ** (1 / self.shape)
 
+    def cdf(self, x: FloatArray) -> FloatArray:
+        return -np.expm1(-((np.maximum(np.asarray(x, dtype=float), 0.0) / self.scale) ** self.shape))
+
 
 class Empirical(_Dist):
     """Resamples the listed values with equal weight (e.g. models per customer, or observed cycle lengths)."""
@@ -299,6 +314,70 @@ class Empirical(_Dist):
     @property
     def sd(self) -> float:
         return float(np.std(self.values))
+
+
+Component = Annotated[LogNormal | Gamma | Weibull, Field(discriminator="dist")]
+MIXTURE_BISECTIONS = 60  # halvings of the bracket between the components' quantiles: to 2**-60 of its width
+
+
+class Mixture(_Dist):
+    """Two (or more) humps: component k with probability ``weights[k]`` (e.g. Maven's quick wins and slow ones).
+
+    ``weights`` sum to 1; components are lognormal, gamma or Weibull in planner units. The quantile inverts the
+    mixture's CDF by vectorised bisection between the components' own quantiles at the same ``u`` (the mixture's
+    lies between them), so one uniform still gives one value and common random numbers hold.
+
+    >>> m = Mixture(weights=[0.5, 0.5], components=[{"dist": "lognormal", "mean": 10, "sd": 3},
+    ...                                             {"dist": "lognormal", "mean": 90, "sd": 20}])
+    >>> m
+    mixture(weights=[0.5, 0.5], components=[lognormal(mean=10, sd=3), lognormal(mean=90, sd=20)])
+    >>> m.mean
+    50.0
+    """
+
+    dist: Literal["mixture"] = "mixture"
+    weights: tuple[Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)], ...] = Field(min_length=2,
+                                                                                           max_length=5)
+    components: tuple[Component, ...] = Field(min_length=2, max_length=5)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if len(self.weights) != len(self.components):
+            raise ValueError(f"{len(self.weights)} weights for {len(self.components)} components")
+        if abs(sum(self.weights) - 1) > 1e-6:
+            raise ValueError(f"weights must sum to 1, got {sum(self.weights):g}")
+        return self
+
+    def cdf(self, x: FloatArray) -> FloatArray:
+        return sum((w * c.cdf(x) for w, c in zip(self.weights, self.components, strict=True)),
+                   np.zeros(np.shape(x)))
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        u = np.asarray(u, dtype=float)
+        quantiles = np.stack([c.ppf(u) for c in self.components])
+        lo, hi = quantiles.min(axis=0), quantiles.max(axis=0)
+        for _ in range(MIXTURE_BISECTIONS):
+            mid = (lo + hi) / 2
+            below = self.cdf(mid) < u
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        return (lo + hi) / 2
+
+    @property
+    def mean(self) -> float:
+        return float(sum(w * c.mean for w, c in zip(self.weights, self.components, strict=True)))
+
+    @property
+    def sd(self) -> float:
+        second = sum(w * (c.sd**2 + c.mean**2) for w, c in zip(self.weights, self.components, strict=True))
+        return math.sqrt(max(second - self.mean**2, 0.0))
+
+    def scaled_fields(self, factor: float) -> dict[str, object]:
+        fields = self.model_dump(by_alias=True)
+        fields["components"] = [c.scaled_fields(factor) for c in self.components]
+        return fields
+
+    def __repr__(self) -> str:
+        return f"mixture(weights={_fmt(self.weights)}, components=[{', '.join(map(repr, self.components))}])"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -330,7 +409,7 @@ def _reaches_at(dist: _Dist, u: float, value: float, strict: bool) -> bool:
 
 
 Distribution = Annotated[
-    Fixed | Uniform | Triangular | Exponential | LogNormal | Gamma | Weibull | Empirical,
+    Fixed | Uniform | Triangular | Exponential | LogNormal | Gamma | Weibull | Empirical | Mixture,
     Field(discriminator="dist"),
 ]
 """Any distribution, chosen by its ``dist`` key."""

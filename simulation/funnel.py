@@ -24,6 +24,7 @@ import simpy
 
 from simulation.plan import Timeline
 from simulation.resources import Pool
+from simulation.seasonality import month_of_quarter
 from simulation.tables import STAGE_ENTERED
 
 NaN = math.nan
@@ -224,4 +225,6 @@ class Funnel:
             yield env.timeout(self.plans.at(env.now).founder_meeting_days)
             self.founder.release(req)
         won = p.win_with_founder[i] if needed else p.win_without_founder[i]
+        if p.seasonal_wins is not None:  # the quarter-end push: the month of the close sets the odds
+            won = p.seasonal_wins[needed][month_of_quarter(p.start_ordinal, env.now)][i]
         return self._close(i, "won", None) if won else self._close(i, "lost", "negotiation")

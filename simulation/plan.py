@@ -17,6 +17,7 @@ import numpy as np
 from simulation.distributions import Distribution
 from simulation.randomness import SLOT
 from simulation.scenario import Scenario, regimes
+from simulation.seasonality import adjusted_win_probabilities
 
 DAYS_PER_WEEK = 7.0
 STALL_EARLIEST = 0.2  # share of the planned POV length before which a stall does not happen
@@ -51,6 +52,10 @@ class StagePlan:
     founder_patience: list[float]  # days a deal waits for the founder's final meeting (inf: for ever)
     founder_meeting_days: float
     pov_slots: int  # solution engineers x POVs each runs at once: the capacity deals queue for
+    # The quarter-end push (simulation.seasonality): [founder needed][month of the quarter of the close] -> won,
+    # per deal; None without it. start_ordinal dates simulated day 0.
+    seasonal_wins: tuple[tuple[list[bool], ...], ...] | None = None
+    start_ordinal: int = 0
 
 
 def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
@@ -98,7 +103,19 @@ def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
         founder_patience=patience(nego.founder_patience_days, "founder_patience"),
         founder_meeting_days=DAYS_PER_WEEK / nego.founder_meetings_per_week,
         pov_slots=pov.solution_engineers * pov.povs_per_engineer,
+        seasonal_wins=_seasonal_wins(p, col("win"), without),
+        start_ordinal=p.scenario.start_date.toordinal(),
     )
+
+
+def _seasonal_wins(p: Scenario, u: np.ndarray, without: float) -> tuple[tuple[list[bool], ...], ...] | None:
+    """Each deal's win decision for a close in each month of the quarter, without and with the founder: its
+    ``win`` uniform below the probability whose odds the quarter-end push multiplies (common random numbers)."""
+    odds = p.seasonality.win_odds_by_month_of_quarter if p.seasonality is not None else None
+    if odds is None:
+        return None
+    return tuple(tuple((u < q).tolist() for q in adjusted_win_probabilities(probability, odds))
+                 for probability in (without, p.negotiation.win_probability))
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,9 @@ def _crm(commands: Any) -> None:
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("export", type=Path, help="CRM deals export (CSV)")
-    parser.add_argument("--mapping", type=Path, required=True, help="mapping TOML (see scenarios/mappings/)")
+    parser.add_argument("--mapping", type=Path,
+                        help="mapping TOML (see scenarios/mappings/); not needed for a table in funnelsim's deals "
+                             "schema (a `run` deals.csv or an `import` output), which is detected")
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger files")
     parser.add_argument("--strict", action="store_true", help="fail on any skipped row instead of counting it")
     parser.add_argument("--since", type=timestamp, metavar="DATE",

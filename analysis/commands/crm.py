@@ -23,6 +23,7 @@ from analysis.crm.calibrate import DAY, calibrate, window
 from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import CrmError, ImportReport, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
+from analysis.crm.window import DEALS_SCHEMA_REQUIRED, is_deals_schema, read_deals_table, steady_start
 from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs, prepare
@@ -37,8 +38,13 @@ def _inputs(args: argparse.Namespace, mapping: Mapping | None = None) -> list[Pa
     return [p for p in found if p is not None]
 
 
-def _load(args: argparse.Namespace, outputs: list[Path]) -> tuple[pd.DataFrame, ImportReport, Mapping]:
+def _load(args: argparse.Namespace, outputs: list[Path]) -> tuple[pd.DataFrame, ImportReport | None, Mapping | None]:
     not_inputs(outputs, _inputs(args))
+    if args.mapping is None:
+        if not is_deals_schema(args.export):
+            raise CrmError(f"{args.export}: not in funnelsim's deals schema (needs the columns "
+                           f"{', '.join(DEALS_SCHEMA_REQUIRED)}, and no others than the schema's); give --mapping")
+        return read_deals_table(args.export), None, None
     mapping = load_mapping(args.mapping)
     not_inputs(outputs, _inputs(args, mapping))
     deals, report = import_deals(args.export, mapping, max_rows=args.max_rows)
@@ -51,7 +57,9 @@ def _load(args: argparse.Namespace, outputs: list[Path]) -> tuple[pd.DataFrame, 
     return deals, report, mapping
 
 
-def _dates(args: argparse.Namespace, mapping: Mapping) -> dict[str, pd.Timestamp | None]:
+def _dates(args: argparse.Namespace, mapping: Mapping | None) -> dict[str, pd.Timestamp | None]:
+    if mapping is None:  # a table in the deals schema: the window from --since, or where arrivals are steady
+        return {"as_of": None, "since": args.since, "created_until": None}
     source = mapping.source
     since = args.since if args.since is not None else source.complete_from
     return {
@@ -63,9 +71,9 @@ def _dates(args: argparse.Namespace, mapping: Mapping) -> dict[str, pd.Timestamp
 
 def import_command(args: argparse.Namespace) -> int:
     prepare(args.out, folder=False)
-    deals, report, _ = _load(args, [args.out])
+    deals, _, _ = _load(args, [args.out])
     write_csv(deals, args.out)
-    print(f"{report.kept} deals written to {args.out}")
+    print(f"{len(deals)} deals written to {args.out}")
     return 0
 
 
@@ -79,6 +87,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
     arr = cal.arrivals
     rate = (f"win rate {cal.win_rate.value:.3f}" if cal.dated_losses
             else f"won by the export date / created {cal.conversion.value:.3f} (the export records wins only)")
+    if dates["since"] is None:
+        print(steady_start(deals).line())
+    for line in cal.seasonality.lines() if cal.seasonality else []:
+        print(f"seasonality: {line}")
     print(f"calibrated {scenario.name!r} from {cal.deals} deals ({cal.start.date()} .. {(cal.end - DAY).date()}): "
           f"{arr.rate_per_week.value:.2f} arrivals/week, {rate}; written to {args.out}")
     return 0
@@ -96,7 +108,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         return _backtest(args, deals, mapping)
 
 
-def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping) -> int:
+def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping | None) -> int:
     dates = _dates(args, mapping)
     start, end = window(deals, dates["as_of"], dates["since"])
     until = dates["created_until"]
@@ -117,7 +129,7 @@ def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping) -
     write_csv(result.rates, args.out / "rates.csv")
     lines = summary_lines(result)
     write_text(args.out / "summary.txt", "\n".join(lines) + "\n")
-    charts = write_charts(result, args.out, Path(args.mapping).stem)
+    charts = write_charts(result, args.out, Path(args.mapping or args.export).stem)
     print("\n".join(lines))
     print(f"written to {args.out}/: monthly.csv, coverage.csv, rates.csv, summary.txt, "
           + ", ".join(p.name for p in charts) + (", holdout_scenario.toml" if test_from is not None else ""))

@@ -18,7 +18,7 @@ export records wins only) it is part of the loss at the last stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import numpy as np
@@ -36,6 +36,9 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
+from analysis.crm.mixture_fit import MixtureFit, fit_mixture
+from analysis.crm.seasonality_fit import SeasonalFit, fit_seasonality
+from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
 from simulation.errors import InputError
 from simulation.tables import CHANNELS, STAGE_ENTERED, TIERS
@@ -74,6 +77,7 @@ class Stretch:
     fit: ExitFit | None
     mean_wait_days: float = float("nan")
     empirical: Empirical | None = None  # with durations="empirical": the carrier's duration, no family
+    mixture: MixtureFit | None = None  # two humps, kept when AIC prefers them (analysis.crm.mixture_fit)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class Calibration:
     conversion: Estimate  # won / arrived, by the end of the window
     dated_losses: bool
     date_only: dict[str, bool] = field(default_factory=dict)
+    seasonality: SeasonalFit | None = None  # calendar effects, tested (analysis.crm.seasonality_fit)
 
     @property
     def horizon_days(self) -> int:
@@ -107,10 +112,11 @@ class Calibration:
 
 def window(deals: pd.DataFrame, as_of: pd.Timestamp | None, since: pd.Timestamp | None) -> tuple[
         pd.Timestamp, pd.Timestamp]:
-    """``[start, end)``: from ``since`` (or the first arrival's day) to the day after ``as_of`` (inclusive)."""
+    """``[start, end)``: from ``since`` (or where arrivals become steady, :func:`analysis.crm.window.steady_start`)
+    to the day after ``as_of`` (inclusive)."""
     stamps = deals.select_dtypes("datetime").stack() if len(deals) else pd.Series(dtype="datetime64[ns]")
     last = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(stamps.max())
-    start = pd.Timestamp(since) if since is not None else pd.Timestamp(deals["arrived"].min()).normalize()
+    start = pd.Timestamp(since) if since is not None else steady_start(deals).start
     end = last.normalize() + DAY if last == last.normalize() or as_of is None else last
     if end <= start:
         raise CalibrationError(f"the window is empty: starts {start.date()}, ends {end.date()}")
@@ -122,7 +128,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
               durations: Literal["parametric", "empirical"] = "parametric") -> Calibration:
     """Fit arrivals, tiers, ACV, channels and each stretch of the funnel on ``deals`` (the deals schema).
 
-    The window runs from ``since`` (default: the first arrival's day) to ``as_of`` (inclusive; default: the
+    The window runs from ``since`` (default: where arrivals become steady) to ``as_of`` (inclusive; default: the
     latest date in the table); deals created outside it are left out, counted. ``created_until`` ends the
     arrivals earlier when the export only holds deals created up to that day. ``durations = "empirical"``
     replaces each fitted duration family by the censoring-corrected percentiles of the data.
@@ -132,7 +138,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     before = deals["arrived"] < start
     after = deals["arrived"] >= arrivals_end
     table = deals[~before & ~after].reset_index(drop=True)
-    left_out = {k: int(v) for k, v in (("created before the window", before.sum()),
+    left_out = {k: int(v) for k, v in (("created before the window (the open pipeline then)", before.sum()),
                                        ("created after the window", after.sum())) if v}
     if table.empty:
         raise CalibrationError(f"{source}: no deal created between {start.date()} and {end.date()}")
@@ -152,6 +158,8 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
         tier_shares=_shares(table["tier"], TIERS), acv=_acv(table), channel_shares=_shares(table["channel"], CHANNELS),
         stretches=stretches, win_rate=proportion(int(won.sum()), int((won | lost).sum())),
         conversion=proportion(int(won.sum()), len(table)), dated_losses=dated_losses, date_only=date_only,
+        seasonality=fit_seasonality(table, start, arrivals_end, arrived.to_numpy(),
+                                    trend=arrivals.growth_per_year.value != 0),
     )
 
 
@@ -219,7 +227,11 @@ def _fit_stretch(
     fit = fit_exits(pass_d, lost_d, open_ages, lost_without_duration=int((lost_here & ~timed_lost).sum()),
                     allow_never=one)
     shape = empirical_passed(pass_d, lost_d, open_ages) if empirical else None
-    return Stretch(stages, start, end_column, carrier, fit, empirical=shape)
+    mixture = None if empirical else fit_mixture(pass_d, lost_d, open_ages, fit,
+                                                 lost_without_duration=int((lost_here & ~timed_lost).sum()))
+    if mixture is not None:  # the shares as fitted with the mixture
+        fit = replace(fit, p_pass=mixture.p_pass, never=mixture.never)
+    return Stretch(stages, start, end_column, carrier, fit, empirical=shape, mixture=mixture)
 
 
 def stretch_masks(

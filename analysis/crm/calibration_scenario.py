@@ -16,6 +16,7 @@ from typing import Final
 from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETER, Calibration
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
+from analysis.crm.seasonal_entries import seasonal_entries
 from simulation.distributions import Fixed
 from simulation.loader import load_scenario
 from simulation.outputs import atomic_path
@@ -60,6 +61,7 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
                                                    f"over {arr.weeks:.1f} weeks"),
         ("growth_per_year", arr.growth_per_year.value, f"{trend}; {_se(arr.growth_per_year)}"),
     ]
+    seasonal_entries(cal, out, notes)
     if cal.tier_shares:
         n = next(iter(cal.tier_shares.values())).n
         out["arrivals"].append(("tiers", _rounded_shares(cal.tier_shares),
@@ -118,6 +120,11 @@ def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes
             out[section].append((key, stretch.empirical, f"time to pass {span}: {len(stretch.empirical.values)} "
                                  "censoring-corrected percentiles (Aalen-Johansen), no family; "
                                  + _dist_note(fit.passed, "best family")))
+        elif stretch.mixture is not None:
+            mix = stretch.mixture
+            out[section].append((key, mix.distribution, f"time to pass {span}: two humps, weight {_se(mix.weight)}, "
+                                 f"means {_se(mix.means[0], ' d')} and {_se(mix.means[1], ' d')}; AIC "
+                                 f"{mix.aic - mix.single_aic:+.0f} against " + _dist_note(fit.passed, "one family")))
         else:
             out[section].append((key, fit.passed.distribution(), _dist_note(fit.passed, f"time to pass {span}")))
         p_pass, never = fit.p_pass, fit.never

@@ -1,0 +1,213 @@
+"""Fit the scenario's ``[seasonality]`` (:mod:`simulation.seasonality`) on a deals table, when the data support it.
+
+* **Arrivals by month**: a Poisson process with intensity ``exp(a + b t) m(month of t)`` (``b`` only when the
+  plain fit kept a trend and the window covers two years), by maximum likelihood on the exact arrival times with
+  the exposure of every day of the window; one free multiplier per calendar month the window covers for at least
+  :data:`MIN_MONTH_DAYS` days (the first such month is the reference). Months the window does not cover get the
+  mean of the others. Kept when a likelihood-ratio test against no months rejects at :data:`LEVEL` (degrees of
+  freedom: the free multipliers).
+* **The quarter-end push**: among deals closed won or lost at the last stretch, the win share by the month of
+  the quarter the close falls in; kept when a likelihood-ratio test (2 degrees of freedom) against one share
+  rejects at :data:`LEVEL`. The odds multipliers are each month's odds over the pooled odds.
+
+Both report their statistic, p-value and AIC difference, in the command's output and the scenario's comments.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from analysis.crm.fitting import DAYS_PER_YEAR, Estimate, _covariance, _jacobian
+from simulation.seasonality import MONTH_DAYS, Seasonality
+
+LEVEL: Final = 0.01
+MIN_MONTH_DAYS: Final = 14  # a month the window covers for fewer days has no multiplier of its own
+TREND_AND_MONTHS_DAYS: Final = 730  # two years: a shorter window cannot tell a trend from month effects
+MIN_CLOSES: Final = 20  # per month of the quarter, to test the quarter-end push
+MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Test:
+    """A likelihood-ratio test of a seasonal term against none."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+    @property
+    def kept(self) -> bool:
+        return self.p_value < LEVEL
+
+    @property
+    def aic_gain(self) -> float:
+        """How much lower the AIC is with the term (negative: higher)."""
+        return self.statistic - 2 * self.df
+
+    def text(self) -> str:
+        return (f"likelihood ratio {self.statistic:.1f} on {self.df} df, p = {self.p_value:.2g}, "
+                f"AIC {-self.aic_gain:+.0f}: " + ("kept" if self.kept else f"not kept (level {LEVEL})"))
+
+
+@dataclass(frozen=True)
+class MonthFit:
+    """Arrival multipliers per calendar month (rescaled to a yearly mean of 1) and the rate that goes with them."""
+
+    multipliers: tuple[Estimate, ...]  # January .. December; se nan for months the window does not cover
+    rate_per_week: Estimate  # the yearly-average rate at the window's start
+    growth_per_year: Estimate
+    test: Test
+
+
+@dataclass(frozen=True)
+class PushFit:
+    """Odds multipliers on winning by the month of the quarter of the close (log-odds SEs)."""
+
+    odds: tuple[Estimate, ...]
+    won: tuple[int, ...]
+    closed: tuple[int, ...]
+    test: Test
+
+
+@dataclass(frozen=True)
+class SeasonalFit:
+    """What was fitted and tested; :meth:`section` is the scenario section (None when nothing is kept)."""
+
+    arrivals: MonthFit | None
+    push: PushFit | None
+
+    def section(self) -> Seasonality | None:
+        months = self.arrivals if self.arrivals is not None and self.arrivals.test.kept else None
+        push = self.push if self.push is not None and self.push.test.kept else None
+        if months is None and push is None:
+            return None
+        return Seasonality(
+            arrivals_by_month=tuple(round(m.value, 3) for m in months.multipliers) if months else None,
+            win_odds_by_month_of_quarter=tuple(round(o.value, 3) for o in push.odds) if push else None)
+
+    def lines(self) -> list[str]:
+        """What the output and the scenario's comments say."""
+        out = []
+        if self.arrivals is not None:
+            out.append(f"arrivals by month: {self.arrivals.test.text()}")
+        if self.push is not None:
+            shares = ", ".join(f"{w}/{n}" for w, n in zip(self.push.won, self.push.closed, strict=True))
+            out.append(f"quarter-end push (won/closed by month of quarter {shares}): {self.push.test.text()}")
+        return out
+
+
+def fit_seasonality(table: pd.DataFrame, start: pd.Timestamp, arrivals_end: pd.Timestamp, arrived_days: np.ndarray,
+                    *, trend: bool) -> SeasonalFit:
+    """Fit and test both terms on the window's deals (``arrived_days``: arrival times in days from ``start``)."""
+    window_days = float((arrivals_end - start) / pd.Timedelta(days=1))
+    return SeasonalFit(fit_arrival_months(arrived_days, window_days, start, trend=trend), fit_push(table))
+
+
+def fit_arrival_months(days: np.ndarray, window_days: float, start: pd.Timestamp, *,
+                       trend: bool) -> MonthFit | None:
+    """Arrivals by calendar month (see the module docstring); None when the window covers fewer than two months.
+
+    ``trend``: whether the plain fit kept one. In a window under :data:`TREND_AND_MONTHS_DAYS` a trend and month
+    effects cannot be told apart, so the months are fitted without a trend, tested against a flat rate, and kept
+    only if their AIC is also below the plain fit's with its trend.
+    """
+    t = np.asarray(days, dtype=float)
+    grid = np.arange(math.ceil(window_days))
+    lo, hi = grid.astype(float), np.minimum(grid + 1.0, window_days)
+    day_month = ((np.datetime64(start.normalize(), "D") + grid).astype("datetime64[M]").astype(int) % 12)
+    covered = np.bincount(day_month, weights=hi - lo, minlength=12)
+    free = [m for m in range(12) if covered[m] >= MIN_MONTH_DAYS]
+    if len(free) < 2 or len(t) == 0:
+        return None
+    reference, free = free[0], free[1:]
+    event_month = day_month[np.minimum(np.floor(t).astype(int), len(grid) - 1)]
+    counts = np.bincount(event_month, minlength=12)
+    n, total_t = len(t), float(t.sum())
+    slope = trend and window_days >= TREND_AND_MONTHS_DAYS
+
+    def nll(a: float, b: float, c: np.ndarray) -> float:
+        exposure = (np.exp(b * hi) - np.exp(b * lo)) / b if abs(b) > 1e-12 else hi - lo
+        return -(n * a + b * total_t + float(counts @ c) - math.exp(a) * float(np.exp(c[day_month]) @ exposure))
+
+    def unpack(theta: np.ndarray) -> tuple[float, float, np.ndarray]:
+        c = np.zeros(12)
+        c[free] = theta[1 + slope:]
+        return float(theta[0]), float(theta[1]) if slope else 0.0, c
+
+    def months_nll(theta: np.ndarray) -> float:
+        return nll(*unpack(theta))
+
+    a0 = math.log(n / window_days)
+    full = optimize.minimize(months_nll, np.r_[a0, [0.0] * slope, np.zeros(len(free))], method="BFGS")
+    zero = np.zeros(12)
+    nested = optimize.minimize(lambda th: nll(th[0], th[1] if slope else 0.0, zero), np.r_[a0, [0.0] * slope],
+                               method="BFGS")
+    statistic = max(2 * (float(nested.fun) - float(full.fun)), 0.0)
+    test = Test(statistic, len(free), float(stats.chi2.sf(statistic, len(free))))
+    if trend and not slope:  # the months must also beat the plain fit's trend on AIC
+        with_trend = optimize.minimize(lambda th: nll(th[0], th[1], zero), np.r_[a0, 0.0], method="BFGS")
+        if 2 * float(full.fun) + 2 * len(full.x) >= 2 * float(with_trend.fun) + 4:
+            test = Test(statistic, len(free), 1.0)  # not kept: the trend explains the arrivals as well
+    observed = np.array([reference, *free])
+
+    def summary(theta: np.ndarray) -> np.ndarray:
+        """Rescaled multipliers of the covered months, the yearly-average weekly rate, the yearly growth, and the
+        twelve rescaled multipliers."""
+        a, b, c = unpack(theta)
+        raw = np.full(12, float(np.average(np.exp(c[observed]), weights=covered[observed])))
+        raw[observed] = np.exp(c[observed])
+        mean = float(raw @ MONTH_DAYS / MONTH_DAYS.sum())
+        return np.concatenate([raw[observed] / mean, [7 * math.exp(a) * mean, math.expm1(DAYS_PER_YEAR * b)],
+                               raw / mean])
+
+    theta = full.x
+    values = summary(theta)
+    cov = _covariance(months_nll, theta)
+    grad = _jacobian(summary, theta)
+    ses = np.sqrt(np.maximum(np.diag(grad @ cov @ grad.T), 0))
+    k = len(observed)
+    se_by_month = dict(zip(observed.tolist(), ses[:k], strict=True))
+    multipliers = tuple(Estimate(float(values[k + 2 + m]), float(se_by_month.get(m, math.nan)), int(counts[m]))
+                        for m in range(12))
+    return MonthFit(multipliers, Estimate(float(values[k]), float(ses[k]), n),
+                    Estimate(float(values[k + 1]), float(ses[k + 1]) if slope else 0.0, n), test)
+
+
+def fit_push(table: pd.DataFrame) -> PushFit | None:
+    """Win odds by the month of the quarter of the close; None without enough won and lost closes."""
+    lost_last = table["outcome"] == "lost"
+    if "lost_stage" in table.columns:
+        lost_last &= table["lost_stage"].isna() | (table["lost_stage"] == "negotiation")
+    closed = table[((table["outcome"] == "won") | lost_last) & table["closed"].notna()]
+    month = ((closed["closed"].dt.month - 1) % 3).to_numpy()
+    won = closed["outcome"].eq("won").to_numpy()
+    w = np.bincount(month[won], minlength=3)
+    n = np.bincount(month, minlength=3)
+    if (n < MIN_CLOSES).any() or (w == 0).any() or (w == n).any():
+        return None
+    p, pooled = w / n, w.sum() / n.sum()
+
+    def loglik(share: np.ndarray) -> float:
+        return float(np.sum(w * np.log(share) + (n - w) * np.log1p(-share)))
+
+    statistic = max(2 * (loglik(p) - loglik(np.full(3, pooled))), 0.0)
+    test = Test(statistic, 2, float(stats.chi2.sf(statistic, 2)))
+    pooled_odds = pooled / (1 - pooled)
+    var_pooled = 1 / w.sum() + 1 / (n.sum() - w.sum())
+    odds = tuple(Estimate(float(p[m] / (1 - p[m]) / pooled_odds),
+                          math.sqrt(max(1 / w[m] + 1 / (n[m] - w[m]) - var_pooled, 0.0)), int(n[m]))
+                 for m in range(3))
+    return PushFit(odds, tuple(int(x) for x in w), tuple(int(x) for x in n), test)
+
+
+def month_note(fit: MonthFit) -> str:
+    """The comment beside ``arrivals_by_month``."""
+    parts = ", ".join(f"{MONTHS[m]} {e.value:.2f}" + ("" if math.isnan(e.se) else f" +/- {e.se:.2f}")
+                      for m, e in enumerate(fit.multipliers))
+    return f"rescaled to a yearly mean of 1 (SE; months without one are not in the window): {parts}"
