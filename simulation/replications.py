@@ -33,6 +33,7 @@ from tqdm import tqdm
 from simulation.backends import Backend, SerialBackend
 from simulation.engine import Outcome, simulate
 from simulation.errors import InputError
+from simulation.parameter_draw import with_parameter_draw
 from simulation.randomness import Seed, replication_seeds
 from simulation.run_store import MANIFEST_FORMAT, RunStore
 from simulation.run_store import ResumeError as ResumeError  # re-exported: callers catch it from here
@@ -116,8 +117,9 @@ def run_batch(batch: Batch) -> BatchResult:
     kept: list[tuple[int, pd.DataFrame]] = []
     for offset, seed in enumerate(batch.seeds):
         k = batch.first + offset
-        outcome = simulate(batch.scenario, seed)
-        reduced = batch.reducer(batch.scenario, outcome)
+        scenario_k = with_parameter_draw(batch.scenario, seed)  # the scenario itself when it has no [uncertainty]
+        outcome = simulate(scenario_k, seed)
+        reduced = batch.reducer(scenario_k, outcome)
         rows.append({REPLICATION: k, **{name: float(value) for name, value in reduced.kpis.items()}})
         series.append(_tag_series(reduced.series, k))
         if k < batch.keep_deals:
@@ -203,6 +205,7 @@ def manifest_for(
         "batch_size": batch_size,
         "keep_deals": keep_deals,
         "reducer": _reducer_name(reducer),
+        "parameter_uncertainty": scenario.uncertainty is not None,
     }
 
 

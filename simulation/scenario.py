@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from simulation.distributions import Distribution, Fixed
+from simulation.uncertainty import ParameterUncertainty
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -321,6 +322,7 @@ class Scenario(Section):
     comp: Comp = Comp()
     targets: Targets = Targets()
     pipeline: Pipeline = Pipeline()
+    uncertainty: ParameterUncertainty | None = None  # drawn per replication: simulation.parameter_draw
     fixes: tuple[Fix, ...] = Field(default=(), description="Filled by the loader from --fix and the CRO playbook")
 
     @property

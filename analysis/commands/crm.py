@@ -29,6 +29,7 @@ from simulation.limits import reps_arg, seed_arg
 from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs, prepare
 from simulation.outputs import write_csv, write_text
+from simulation.parameter_draw import switched
 
 DEFAULT_BASE: Final = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
 
@@ -55,7 +56,11 @@ def register(commands: Any) -> None:
     back.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
     back.add_argument("--holdout", type=float, metavar="FRACTION",
-                      help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
+                      help="a time split: calibrate on the export as it looked when the last FRACTION of the window "
+                           "began (e.g. 0.3), forecast from the first day and score only those months")
+    back.add_argument("--parameter-uncertainty", action=argparse.BooleanOptionalAction, default=None,
+                      help="draw the parameters of the scenario's [uncertainty] section per replication (default: on "
+                           "when the scenario has the section)")
     _duration_argument(back)
     back.set_defaults(func=backtest_command)
 
@@ -135,7 +140,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         raise InputError(f"--reps: {args.reps}: a band needs at least 2 replications")
     if args.holdout is not None and not 0 < args.holdout < 1:
         raise InputError(f"--holdout: {args.holdout}: give the scored share of the window, between 0 and 1")
-    outputs = [args.out / n for n in ("monthly.csv", "coverage.csv", "rates.csv", "summary.txt",
+    outputs = [args.out / n for n in ("monthly.csv", "coverage.csv", "scores.csv", "rates.csv", "summary.txt",
                                         "holdout_scenario.toml")]
     deals, _, mapping = _load(args, outputs)
     with claimed(args.out, "backtest"):
@@ -149,7 +154,7 @@ def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping) -
     arrivals_end = min(end, until.normalize() + DAY) if until is not None else end
     test_from = None
     if args.holdout is None:
-        scenario = load_scenario(args.scenario)
+        scenario = switched(load_scenario(args.scenario), args.parameter_uncertainty, args.scenario)
     else:
         test_from = _split(start, end, args.holdout)
         train = as_seen_at(deals, test_from)
@@ -157,15 +162,17 @@ def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping) -
                         since=start, created_until=min(arrivals_end, test_from) - DAY, durations=args.durations)
         command = f"funnelsim backtest --holdout {args.holdout} (training part of {args.export})"
         scenario = write_scenario(cal, args.scenario, args.out / "holdout_scenario.toml", command)
+        scenario = switched(scenario, args.parameter_uncertainty, args.out / "holdout_scenario.toml")
     result = backtest(deals, scenario, Window(start, end, arrivals_end, test_from), reps=args.reps, seed=args.seed)
     write_csv(result.monthly, args.out / "monthly.csv")
     write_csv(result.coverage, args.out / "coverage.csv")
+    write_csv(result.scores, args.out / "scores.csv")
     write_csv(result.rates, args.out / "rates.csv")
     lines = summary_lines(result)
     write_text(args.out / "summary.txt", "\n".join(lines) + "\n")
     charts = write_charts(result, args.out, Path(args.mapping).stem)
     print("\n".join(lines))
-    print(f"written to {args.out}/: monthly.csv, coverage.csv, rates.csv, summary.txt, "
+    print(f"written to {args.out}/: monthly.csv, coverage.csv, scores.csv, rates.csv, summary.txt, "
           + ", ".join(p.name for p in charts) + (", holdout_scenario.toml" if test_from is not None else ""))
     return 0
 
