@@ -36,10 +36,7 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
                linewidths=1.8, zorder=5, label="actual outside the band")
     cover = result.coverage[(result.coverage["metric"] == metric) & (result.coverage["level"] == 0.8)].iloc[0]
     ax.set_title(f"{title}: {int(cover['inside'])} of {int(cover['months'])} months inside the band")
-    if result.band:
-        note_text = f"band holds {result.band}"
-        ax.text(0.99, 0.98, note_text, transform=ax.transAxes, ha="right", va="top", fontsize=10, color=MUTED)
-    ax.set_xlabel("month closed")
+    ax.set_xlabel("month closed" + (f"  (the band holds {result.band})" if result.band else ""))
     ax.set_ylabel(metric)
     if "USD" in metric:
         ax.yaxis.set_major_formatter(MONEY_AXIS)
@@ -122,13 +119,14 @@ def pit_histogram(result: Backtest, *, title: str) -> Figure:
     ax.axhline(expected, color=MUTED, linestyle="--", linewidth=1.4,
                label=f"calibrated: {expected:.1f} months per bin")
     ax.set_xlim(0, 1)
-    ax.set_ylim(0, max(months, 1) * 1.15)
+    tallest = max(int(np.histogram(v, bins=bins)[0].max()) for v in values)
+    ax.set_ylim(0, max(tallest, expected, 1) * 1.6)  # headroom for the legend and the note
     ax.set_xlabel("PIT: share of replications below the actual (near 1: actual above the band; near 0: below it)")
     ax.set_ylabel("months")
     ax.set_title(f"{title} ({months} months, {result.reps} replications)")
     ax.legend(loc="upper center", ncols=3)
     if result.band:
-        ax.text(0.99, 0.80, f"band holds {result.band}", transform=ax.transAxes, ha="right", va="top", fontsize=10,
+        ax.text(0.99, 0.86, f"band holds {result.band}", transform=ax.transAxes, ha="right", va="top", fontsize=10,
                 color=MUTED)
     return fig
 
