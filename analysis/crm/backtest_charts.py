@@ -36,7 +36,7 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
                linewidths=1.8, zorder=5, label="actual outside the band")
     cover = result.coverage[(result.coverage["metric"] == metric) & (result.coverage["level"] == 0.8)].iloc[0]
     ax.set_title(f"{title}: {int(cover['inside'])} of {int(cover['months'])} months inside the band")
-    ax.set_xlabel("month closed" + (f"  (the band holds {result.band})" if result.band else ""))
+    ax.set_xlabel("month closed" + (f"\nthe band holds {result.band}" if result.band else ""))
     ax.set_ylabel(metric)
     if "USD" in metric:
         ax.yaxis.set_major_formatter(MONEY_AXIS)
