@@ -9,7 +9,10 @@ Inside a replication each purpose has its own stream, drawn in batches before th
 * ``renewals``: post-sale renewal outcomes per customer, model and year;
 * ``warmup``: arrival times, attributes and stage uniforms of the prospects who arrive during the warm-up before
   the start date (:mod:`simulation.warmup`), apart from the others so that the prospects after the start date are
-  the same with and without a warm-up.
+  the same with and without a warm-up;
+* ``parameters``: the replication's draw of the scenario's uncertain parameters (:mod:`simulation.parameter_draw`),
+  apart from the others so that a scenario with an ``[uncertainty]`` section sees the same prospects and stage
+  uniforms as without it.
 
 Stage durations and decisions are made by inverse CDF from these uniforms, so two scenarios run with the same seed
 see the same prospects (arrival time, tier, channel, size), and a fix changes only what it touches: the same
@@ -46,6 +49,7 @@ class Streams(NamedTuple):
     pipeline: np.random.Generator
     renewals: np.random.Generator
     warmup: np.random.Generator  # appended: spawn children are by index, so the five above keep their seeds
+    parameters: np.random.Generator  # appended likewise
 
 
 def seed_sequence(seed: Seed) -> np.random.SeedSequence:
@@ -72,3 +76,9 @@ def replication_seeds(seed: Seed, count: int) -> list[np.random.SeedSequence]:
 def streams(seed: Seed) -> Streams:
     """The per-purpose generators of one replication."""
     return Streams(*(np.random.default_rng(child) for child in children(seed, len(Streams._fields))))
+
+
+def stream(seed: Seed, name: str) -> np.random.Generator:
+    """The generator of one purpose (a field of :class:`Streams`) of one replication, without making the others."""
+    index = Streams._fields.index(name)
+    return np.random.default_rng(children(seed, index + 1)[index])

@@ -34,6 +34,7 @@ from tqdm import tqdm
 from simulation.backends import Backend, SerialBackend
 from simulation.engine import run
 from simulation.errors import InputError
+from simulation.parameter_draw import with_parameter_draw
 from simulation.randomness import Seed, replication_seeds
 from simulation.record import Record
 from simulation.run_store import MANIFEST_FORMAT, RunStore
@@ -149,8 +150,9 @@ def run_batch(batch: Batch) -> BatchResult:
     scenario = batch.scenario
     for offset, seed in enumerate(batch.seeds):
         k = batch.first + offset
-        record = run(scenario, seed)
-        reduced = batch.reducer(scenario, record)
+        scenario_k = with_parameter_draw(scenario, seed)  # the scenario itself when it has no [uncertainty]
+        record = run(scenario_k, seed)
+        reduced = batch.reducer(scenario_k, record)
         rows.append({REPLICATION: k, **{name: float(value) for name, value in reduced.kpis.items()}})
         _gather(series, reduced.series, k)
         if k < batch.keep_deals:
@@ -247,6 +249,7 @@ def manifest_for(
         "batch_size": batch_size,
         "keep_deals": keep_deals,
         "reducer": _reducer_name(reducer),
+        "parameter_uncertainty": scenario.uncertainty is not None,
     }
 
 

@@ -39,6 +39,7 @@ CHECKED: Final = (
     ("batch_size", "batch size"),
     ("keep_deals", "--keep-deals"),
     ("reducer", "KPI reducer"),
+    ("parameter_uncertainty", "parameter uncertainty setting (--parameter-uncertainty)"),
 )
 
 

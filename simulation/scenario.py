@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from simulation.distributions import Distribution, Fixed
 from simulation.seasonality import Seasonality
+from simulation.uncertainty import ParameterUncertainty
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -323,6 +324,7 @@ class Scenario(Section):
     targets: Targets = Targets()
     pipeline: Pipeline = Pipeline()
     seasonality: Seasonality | None = None  # calendar effects (simulation.seasonality); None: none
+    uncertainty: ParameterUncertainty | None = None  # drawn per replication: simulation.parameter_draw
     fixes: tuple[Fix, ...] = Field(default=(), description="Filled by the loader from --fix and the CRO playbook")
 
     @property

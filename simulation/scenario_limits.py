@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 from pydantic import BaseModel
 
-from simulation import limits
+from simulation import limits, parameter_draw
 from simulation.arrivals import DAYS_PER_WEEK, TIER_BANDS, acv_band, cumulative_intensity
 from simulation.distributions import Distribution
 from simulation.scenario import Scenario
@@ -32,7 +32,7 @@ def problems(scenario: Scenario, *, calendar: bool = True) -> list[Problem]:
     checks (a fix's regime: its dates are the base's)."""
     found = _distributions(scenario)
     if not found and calendar:
-        found = _calendar(scenario) or _prospects(scenario)
+        found = _calendar(scenario) or _prospects(scenario) or parameter_draw.problems(scenario)
     return found
 
 

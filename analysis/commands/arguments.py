@@ -110,6 +110,13 @@ def _common(parser: argparse.ArgumentParser, reps: int) -> None:
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                         help="no progress bar (default: shown on a terminal)")
+    uncertainty_argument(parser)
+
+
+def uncertainty_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--parameter-uncertainty", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw the parameters of the scenario's [uncertainty] section per replication, so bands "
+                             "hold parameter uncertainty too (default: on when the scenario has the section)")
 
 
 def _crm(commands: Any) -> None:
@@ -134,7 +141,9 @@ def _crm(commands: Any) -> None:
     back.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     back.add_argument("--out", type=Path, required=True, help="folder for the tables, charts and summary")
     back.add_argument("--holdout", type=float, metavar="FRACTION",
-                      help="calibrate on the first part of the window, score the last FRACTION (e.g. 0.3)")
+                      help="a time split: calibrate on the export as it looked when the last FRACTION of the window "
+                           "began (e.g. 0.3), forecast from the first day and score only those months")
+    uncertainty_argument(back)
     _duration_argument(back)
     back.set_defaults(handler="analysis.commands.crm:backtest_command")
 
@@ -151,9 +160,10 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _duration_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--durations", choices=("parametric", "empirical"), default="parametric",
-                        help="fitted durations: lognormal/gamma/Weibull by AIC (default), or the data's own "
-                             "censoring-corrected percentiles (for shapes no family has)")
+    parser.add_argument("--durations", choices=("parametric", "single", "empirical"), default="parametric",
+                        help="fitted durations: lognormal/gamma/Weibull or a two-lognormal mixture by AIC (default), "
+                             "one family only (single: every parameter drawn with --parameter-uncertainty), or the "
+                             "data's own censoring-corrected percentiles (for shapes no family has)")
 
 
 def _reports(commands: Any) -> None:

@@ -28,6 +28,7 @@ from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs, prepare
 from simulation.outputs import write_csv, write_text
+from simulation.parameter_draw import switched
 
 
 def _inputs(args: argparse.Namespace, mapping: Mapping | None = None) -> list[Path]:
@@ -101,7 +102,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         raise InputError(f"--reps: {args.reps}: a band needs at least 2 replications")
     if args.holdout is not None and not 0 < args.holdout < 1:
         raise InputError(f"--holdout: {args.holdout}: give the scored share of the window, between 0 and 1")
-    outputs = [args.out / n for n in ("monthly.csv", "coverage.csv", "rates.csv", "summary.txt",
+    outputs = [args.out / n for n in ("monthly.csv", "coverage.csv", "scores.csv", "rates.csv", "summary.txt",
                                         "holdout_scenario.toml")]
     deals, _, mapping = _load(args, outputs)
     with claimed(args.out, "backtest"):
@@ -115,7 +116,7 @@ def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping | 
     arrivals_end = min(end, until.normalize() + DAY) if until is not None else end
     test_from = None
     if args.holdout is None:
-        scenario = load_scenario(args.scenario)
+        scenario = switched(load_scenario(args.scenario), args.parameter_uncertainty, args.scenario)
     else:
         test_from = _split(start, end, args.holdout)
         train = as_seen_at(deals, test_from)
@@ -123,15 +124,17 @@ def _backtest(args: argparse.Namespace, deals: pd.DataFrame, mapping: Mapping | 
                         since=start, created_until=min(arrivals_end, test_from) - DAY, durations=args.durations)
         command = f"funnelsim backtest --holdout {args.holdout} (training part of {args.export})"
         scenario = write_scenario(cal, args.scenario, args.out / "holdout_scenario.toml", command)
+        scenario = switched(scenario, args.parameter_uncertainty, args.out / "holdout_scenario.toml")
     result = backtest(deals, scenario, Window(start, end, arrivals_end, test_from), reps=args.reps, seed=args.seed)
     write_csv(result.monthly, args.out / "monthly.csv")
     write_csv(result.coverage, args.out / "coverage.csv")
+    write_csv(result.scores, args.out / "scores.csv")
     write_csv(result.rates, args.out / "rates.csv")
     lines = summary_lines(result)
     write_text(args.out / "summary.txt", "\n".join(lines) + "\n")
     charts = write_charts(result, args.out, Path(args.mapping or args.export).stem)
     print("\n".join(lines))
-    print(f"written to {args.out}/: monthly.csv, coverage.csv, rates.csv, summary.txt, "
+    print(f"written to {args.out}/: monthly.csv, coverage.csv, scores.csv, rates.csv, summary.txt, "
           + ", ".join(p.name for p in charts) + (", holdout_scenario.toml" if test_from is not None else ""))
     return 0
 

@@ -33,6 +33,7 @@ from simulation.errors import InputError
 from simulation.loader import load_fix, load_scenario
 from simulation.out_folder import claimed, inside, not_inputs
 from simulation.outputs import atomic_path, write_csv
+from simulation.parameter_draw import describe, switched
 from simulation.relative import no_effect
 from simulation.replications import Replications, run_replications
 from simulation.scenario import ARTICLE_QTE_DAYS, Fix, Scenario
@@ -88,7 +89,7 @@ def _label(scenario: Scenario) -> str:
 
 
 def forecast_command(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.fix)
+    scenario = switched(load_scenario(args.scenario, args.fix), args.parameter_uncertainty, args.scenario)
     warn_about_fixes("forecast", scenario)
     if args.keep_deals < 0:
         raise InputError(f"--keep-deals must not be negative, got {args.keep_deals}")
@@ -124,7 +125,7 @@ def write_forecast(scenario: Scenario, result: Replications, out: Path, precisio
             marks.append((f"{months}-month target", when, amount, chance.get(f"nnarr_{months}m", float("nan"))))
     cumulative = fan[fan["metric"] == "nnarr_cumulative"].reset_index(drop=True)
     _write_png(charts.fan_chart(cumulative, ends, start=start, targets=marks, reps=result.count,
-                                         scenario=_label(scenario)), out / "fan_chart.png")
+                                scenario=_label(scenario), band=describe(scenario)), out / "fan_chart.png")
     targets = {t.metric: t for t in forecast.targets_of(scenario.targets)}
     shown = [m for m in HISTOGRAMS if m in result.kpis.columns]
     _write_png(charts.kpi_histograms(result.kpis, shown, targets, chance, scenario=_label(scenario)),
@@ -134,6 +135,7 @@ def write_forecast(scenario: Scenario, result: Replications, out: Path, precisio
 
 def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: int) -> str:
     lines = [f"{_label(scenario)} | {reps} replications | seed {seed}",
+             f"  bands hold {describe(scenario)}",
              f"  {'KPI':<38} {'P10':>10} {'P50':>10} {'P90':>10} {'mean ± 95% CI':>22} {'P(target)':>16}"]
     for row in summary.itertuples():
         m = metric(str(row.metric))
@@ -180,7 +182,7 @@ def queue_warnings(summary: pd.DataFrame) -> list[str]:
 
 
 def _same_prospects(base: Scenario, other: Scenario, source: Path) -> None:
-    for section in ("arrivals", "tiers", "pipeline"):
+    for section in ("arrivals", "tiers", "pipeline", "uncertainty"):
         if getattr(base, section) != getattr(other, section):
             raise InputError(f"{source}: [{section}] differs from the baseline; common random numbers need the "
                              "same prospects (change only what a fix may change, the CRO or the comp plan)")
@@ -209,7 +211,7 @@ def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
     """The scenarios to compare with the baseline, by label (fix name, or the variant file's stem)."""
     if not args.fix and not args.variant:
         raise InputError("give at least one --fix or --variant to compare with the baseline")
-    base = load_scenario(args.scenario)
+    base = switched(load_scenario(args.scenario), args.parameter_uncertainty, args.scenario)
     found: dict[str, Scenario] = {}
     given: dict[str, Path] = {}
 
@@ -223,18 +225,19 @@ def variants_of(args: argparse.Namespace) -> dict[str, Scenario]:
         found[label], given[label] = scenario, source
 
     for path in args.fix:
-        add(load_fix(path).name, load_scenario(args.scenario, [path]), path)
+        add(load_fix(path).name, switched(load_scenario(args.scenario, [path]), args.parameter_uncertainty), path)
     if args.combined and len(args.fix) > 1:
-        add("all_fixes", load_scenario(args.scenario, args.fix), Path("--combined"))
+        combined = switched(load_scenario(args.scenario, args.fix), args.parameter_uncertainty)
+        add("all_fixes", combined, Path("--combined"))
     for path in args.variant:
-        variant = load_scenario(path)
+        variant = switched(load_scenario(path), args.parameter_uncertainty, path)
         _same_prospects(base, variant, path)
         add(path.stem, variant, path)
     return found
 
 
 def compare_command(args: argparse.Namespace) -> int:
-    base = load_scenario(args.scenario)
+    base = switched(load_scenario(args.scenario), args.parameter_uncertainty, args.scenario)
     if args.rank_by not in METRICS and not args.rank_by.startswith("sccr_"):
         raise InputError(f"--rank-by {args.rank_by}: not a KPI (use one of {', '.join(METRICS)})")
     variants = variants_of(args)
@@ -244,6 +247,7 @@ def compare_command(args: argparse.Namespace) -> int:
         ranked = _compare(args, base, variants)
     m = metric(args.rank_by)
     print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
+    print(f"  bands hold {describe(base)}; replication k draws the same parameters in every variant")
     for row in ranked.itertuples():
         print(f"  {row.rank}. {row.label!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
               f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
@@ -303,7 +307,7 @@ def _no_effect(base: Scenario, variant: Scenario | None) -> tuple[str, ...]:
 
 
 def sensitivity_command(args: argparse.Namespace) -> int:
-    base = load_scenario(args.scenario, args.fix)
+    base = switched(load_scenario(args.scenario, args.fix), args.parameter_uncertainty, args.scenario)
     warn_about_fixes("sensitivity", base)
     if args.metric not in METRICS and not args.metric.startswith("sccr_"):
         raise InputError(f"--metric {args.metric}: not a KPI (use one of {', '.join(METRICS)})")

@@ -16,7 +16,7 @@ Carlo runner can replace it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -24,7 +24,10 @@ import pandas as pd
 from scipy import stats
 
 from analysis.crm.calibrate import DAY, stretch_masks
+from analysis.crm.scoring import score
+from analysis.crm.scoring import summary_lines as scoring_lines
 from simulation.engine import run
+from simulation.parameter_draw import describe, with_parameter_draw
 from simulation.randomness import Seed, replication_seeds
 from simulation.scenario import Scenario
 from simulation.tables import STAGE_ENTERED
@@ -57,16 +60,23 @@ class Backtest:
     window: Window
     reps: int
     monthly: pd.DataFrame  # month, metric, actual, p10, p50, p90, inside
-    coverage: pd.DataFrame  # metric, months, inside, coverage
+    coverage: pd.DataFrame  # metric, level (0.5, 0.8, 0.9), months, inside, coverage, binomial_se
     rates: pd.DataFrame  # metric, actual, p10, p50, p90, inside
     actual_cycles: np.ndarray
     simulated_cycles: np.ndarray
     ks: float
     has_acv: bool
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)  # per month: CRPS, interval score, PIT (scoring)
+    band: str = ""  # which uncertainty the bands hold (simulation.parameter_draw.describe)
 
 
 def as_seen_at(deals: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
-    """The deals table as an export taken at ``moment`` would show it: later dates blank, unclosed deals open."""
+    """The deals table as an export taken at ``moment`` would show it: later dates blank, unclosed deals open.
+
+    An amount (and a tier) that the export gives for closed deals only (Maven's ``close_value``: no open deal has
+    one) is what the deal closed at, known only at the close: a deal reopened here loses it, so a holdout's
+    training part does not fit its ACV on the sizes of deals that had not closed yet.
+    """
     out = deals[deals["arrived"] < moment].copy()
     for column in (c for c, kind in out.dtypes.items() if str(kind).startswith("datetime64")):
         out.loc[out[column] >= moment, column] = pd.NaT
@@ -74,6 +84,10 @@ def as_seen_at(deals: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
     out.loc[still_open, "outcome"] = "open"
     if "lost_stage" in out.columns:
         out.loc[still_open, "lost_stage"] = pd.NA
+    open_in_export = deals["outcome"] == "open"
+    for column in ("acv", "tier"):
+        if column in out.columns and not deals.loc[open_in_export, column].notna().any():
+            out.loc[still_open, column] = np.nan if column == "acv" else None
     return out.reset_index(drop=True)
 
 
@@ -88,7 +102,8 @@ def over_window(scenario: Scenario, window: Window) -> Scenario:
 def simulated_deals(scenario: Scenario, reps: int, seed: Seed) -> Iterator[pd.DataFrame]:
     """The deals table of each replication (replication k uses child k of ``seed``, as the Monte Carlo runner)."""
     for child in replication_seeds(seed, reps):
-        yield run(scenario, child).deals_table()
+        # with_parameter_draw: the scenario itself when it has no [uncertainty]
+        yield run(with_parameter_draw(scenario, child), child).deals_table()
 
 
 def backtest(actual: pd.DataFrame, scenario: Scenario, window: Window, *, reps: int, seed: Seed = 0) -> Backtest:
@@ -99,7 +114,8 @@ def backtest(actual: pd.DataFrame, scenario: Scenario, window: Window, *, reps: 
     act = observe(actual, window)
     sims = [observe(d, window) for d in simulated_deals(over_window(scenario, window), reps, seed)]
     months = pd.period_range(window.scored_from, window.end - DAY, freq="M")
-    monthly = _monthly(act, sims, months, has_acv)
+    monthly, samples, actuals = _monthly(act, sims, months, has_acv)
+    scores, coverage = score(samples, actuals, list(months.astype(str)), seed)
     rates = _rates(act, sims, window)
     if not (act["outcome"] == "lost").any():  # a wins-only export: no win rate to compare
         rates = rates[~rates["metric"].str.startswith("win rate")].reset_index(drop=True)
@@ -107,9 +123,8 @@ def backtest(actual: pd.DataFrame, scenario: Scenario, window: Window, *, reps: 
     simulated_cycles = np.concatenate([won_cycles(s, window) for s in sims])
     ks = float(stats.ks_2samp(actual_cycles, simulated_cycles).statistic) if len(actual_cycles) and len(
         simulated_cycles) else float("nan")
-    coverage = (monthly.groupby("metric", sort=False)["inside"].agg(months="size", inside="sum").reset_index())
-    coverage["coverage"] = coverage["inside"] / coverage["months"]
-    return Backtest(window, reps, monthly, coverage, rates, actual_cycles, simulated_cycles, ks, has_acv)
+    return Backtest(window, reps, monthly, coverage, rates, actual_cycles, simulated_cycles, ks, has_acv, scores,
+                    describe(scenario))
 
 
 def observe(deals: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -133,19 +148,23 @@ def _monthly_values(deals: pd.DataFrame, months: pd.PeriodIndex, has_acv: bool) 
     return out
 
 
-def _monthly(act: pd.DataFrame, sims: list[pd.DataFrame], months: pd.PeriodIndex, has_acv: bool) -> pd.DataFrame:
+def _monthly(act: pd.DataFrame, sims: list[pd.DataFrame], months: pd.PeriodIndex, has_acv: bool) -> tuple[
+        pd.DataFrame, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The P10-P50-P90 table, and per metric the replications x months values and the actuals (for scoring)."""
     actual = _monthly_values(act, months, has_acv)
     simulated = [_monthly_values(s, months, has_acv) for s in sims]
     frames = []
+    samples: dict[str, np.ndarray] = {}
     for metric, values in actual.items():
-        matrix = np.vstack([s[metric].to_numpy() for s in simulated])
+        matrix = samples[metric] = np.vstack([s[metric].to_numpy() for s in simulated])
         low, mid, high = np.quantile(matrix, [BAND[0], 0.5, BAND[1]], axis=0)
         frames.append(pd.DataFrame({
             "month": months.astype(str), "metric": metric, "actual": values.to_numpy(),
             "p10": low, "p50": mid, "p90": high,
             "inside": (values.to_numpy() >= low) & (values.to_numpy() <= high),
         }))
-    return pd.concat(frames, ignore_index=True)
+    return (pd.concat(frames, ignore_index=True), samples,
+            {metric: values.to_numpy(dtype=float) for metric, values in actual.items()})
 
 
 def rate_table(deals: pd.DataFrame, window: Window) -> dict[str, float]:
@@ -192,10 +211,11 @@ def summary_lines(result: Backtest) -> list[str]:
     w = result.window
     lines = [f"backtest: {result.reps} replications, deals created {w.start.date()} .. "
              f"{(w.arrivals_end - DAY).date()}, seen until {(w.end - DAY).date()}"
-             + (f"; scored from {w.test_from.date()} (holdout)" if w.test_from else "")]
-    for row in result.coverage.itertuples(index=False):
-        lines.append(f"  {row.metric:<28} coverage {row.coverage:6.1%} ({row.inside} of {row.months} months inside "
-                     "the P10-P90 band)")
+             + (f"; scored from {w.test_from.date()} (holdout); calibrated on the export as seen that day"
+                if w.test_from else " (in-sample)")]
+    if result.band:
+        lines.append(f"  bands hold {result.band}")
+    lines += scoring_lines(result.scores, result.coverage)
     act, sim = result.actual_cycles, result.simulated_cycles
     if len(act) and len(sim):
         lines.append(f"  won-cycle length (days)      KS {result.ks:.3f}; median actual {np.median(act):.0f}, "

@@ -34,9 +34,9 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
     outside = ~rows["inside"].to_numpy()
     ax.scatter(x[outside], rows["actual"].to_numpy()[outside], s=90, facecolors="none", edgecolors="#c0392b",
                linewidths=1.8, zorder=5, label="actual outside the band")
-    cover = result.coverage.set_index("metric").loc[metric]
+    cover = result.coverage[(result.coverage["metric"] == metric) & (result.coverage["level"] == 0.8)].iloc[0]
     ax.set_title(f"{title}: {int(cover['inside'])} of {int(cover['months'])} months inside the band")
-    ax.set_xlabel("month closed")
+    ax.set_xlabel("month closed" + (f"\nthe band holds {result.band}" if result.band else ""))
     ax.set_ylabel(metric)
     if "USD" in metric:
         ax.yaxis.set_major_formatter(MONEY_AXIS)
@@ -100,6 +100,37 @@ def cycle_qq(result: Backtest, *, title: str) -> Figure:
     return fig
 
 
+def pit_histogram(result: Backtest, *, title: str) -> Figure:
+    """Histogram of the monthly PITs per metric (uniform for a calibrated forecast; see analysis.crm.scoring)."""
+    fig = new_figure()
+    ax = fig.add_subplot()
+    scores = result.scores
+    if scores.empty:
+        note(ax, "no months to score")
+        ax.set_title(title)
+        return fig
+    bins = [k / 5 for k in range(6)]
+    metrics = list(dict.fromkeys(scores["metric"]))
+    values = [scores.loc[scores["metric"] == m, "pit"].to_numpy() for m in metrics]
+    colours = [PRIMARY, SECONDARY][: len(metrics)]
+    ax.hist(values, bins=bins, color=colours, label=metrics, rwidth=0.85)
+    months = len(values[0])
+    expected = months / (len(bins) - 1)
+    ax.axhline(expected, color=MUTED, linestyle="--", linewidth=1.4,
+               label=f"calibrated: {expected:.1f} months per bin")
+    ax.set_xlim(0, 1)
+    tallest = max(int(np.histogram(v, bins=bins)[0].max()) for v in values)
+    ax.set_ylim(0, max(tallest, expected, 1) * 1.6)  # headroom for the legend and the note
+    ax.set_xlabel("PIT: share of replications below the actual (near 1: actual above the band; near 0: below it)")
+    ax.set_ylabel("months")
+    ax.set_title(f"{title} ({months} months, {result.reps} replications)")
+    ax.legend(loc="upper center", ncols=3)
+    if result.band:
+        ax.text(0.99, 0.86, f"band holds {result.band}", transform=ax.transAxes, ha="right", va="top", fontsize=10,
+                color=MUTED)
+    return fig
+
+
 def write_charts(result: Backtest, folder: Path, name: str) -> list[Path]:
     """Write the backtest's PNG charts into ``folder``; returns their paths."""
     figures = {"monthly_won_deals.png": monthly_band(result, "won deals", title=f"{name}: won deals per month")}
@@ -107,6 +138,7 @@ def write_charts(result: Backtest, folder: Path, name: str) -> list[Path]:
         figures["monthly_won_acv.png"] = monthly_band(result, "won ACV (USD)", title=f"{name}: won ACV per month")
     figures["cycle_ecdf.png"] = cycle_ecdf(result, title=f"{name}: won-cycle length")
     figures["cycle_qq.png"] = cycle_qq(result, title=f"{name}: won-cycle quantiles, actual vs simulated")
+    figures["pit_histogram.png"] = pit_histogram(result, title=f"{name}: PIT of the monthly actuals")
     paths = []
     for filename, fig in figures.items():
         path = folder / filename

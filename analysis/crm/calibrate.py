@@ -125,12 +125,14 @@ def window(deals: pd.DataFrame, as_of: pd.Timestamp | None, since: pd.Timestamp 
 
 def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp | None = None,
               since: pd.Timestamp | None = None, created_until: pd.Timestamp | None = None,
-              durations: Literal["parametric", "empirical"] = "parametric") -> Calibration:
+              durations: Literal["parametric", "single", "empirical"] = "parametric") -> Calibration:
     """Fit arrivals, tiers, ACV, channels and each stretch of the funnel on ``deals`` (the deals schema).
 
     The window runs from ``since`` (default: where arrivals become steady) to ``as_of`` (inclusive; default: the
     latest date in the table); deals created outside it are left out, counted. ``created_until`` ends the
-    arrivals earlier when the export only holds deals created up to that day. ``durations = "empirical"``
+    arrivals earlier when the export only holds deals created up to that day. ``durations = "single"`` keeps one
+    family per stretch (no two-humped mixture, whose parameters are not drawn per replication);
+    ``durations = "empirical"``
     replaces each fitted duration family by the censoring-corrected percentiles of the data.
     """
     start, end = window(deals, as_of, since)
@@ -149,7 +151,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     won = table["outcome"] == "won"
     lost = table["outcome"] == "lost"
     dated_losses = bool((lost & table["closed"].notna()).any())
-    stretches = _stretches(table, end, date_only, durations == "empirical")
+    stretches = _stretches(table, end, date_only, durations == "empirical", mixtures=durations == "parametric")
     if all(s.fit is None for s in stretches):
         raise CalibrationError(f"{source}: fewer than {MIN_CLOSED} closed deals in the window; nothing to fit")
     return Calibration(
@@ -184,7 +186,7 @@ def _acv(table: pd.DataFrame) -> dict[str, FamilyFit]:
 
 
 def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool],
-               empirical: bool) -> tuple[Stretch, ...]:
+               empirical: bool, mixtures: bool = True) -> tuple[Stretch, ...]:
     present = [(stage, column) for stage, column in STAGE_ENTERED.items() if column in date_only]
     out = []
     for k, (stage, column) in enumerate(present):
@@ -194,7 +196,8 @@ def _stretches(table: pd.DataFrame, end: pd.Timestamp, date_only: dict[str, bool
         stages = tuple(names[names.index(stage): names.index(next_stage) if next_stage else len(names)])
         carrier = next((s for s in reversed(stages) if s in DURATION_PARAMETER), None)
         out.append(_fit_stretch(table, stages, column, next_column, [c for _, c in later], carrier, end,
-                                date_only, one=len(present) == 1, empirical=empirical))
+                                date_only, one=len(present) == 1, empirical=empirical,
+                                mixtures=mixtures))
     return tuple(out)
 
 
@@ -210,6 +213,7 @@ def _fit_stretch(
     *,
     one: bool,
     empirical: bool = False,
+    mixtures: bool = True,
 ) -> Stretch:
     _, passed, lost_here, still_open = stretch_masks(table, stages, start, later)
     exit_column = end_column or "closed"
@@ -227,7 +231,7 @@ def _fit_stretch(
     fit = fit_exits(pass_d, lost_d, open_ages, lost_without_duration=int((lost_here & ~timed_lost).sum()),
                     allow_never=one)
     shape = empirical_passed(pass_d, lost_d, open_ages) if empirical else None
-    mixture = None if empirical else fit_mixture(pass_d, lost_d, open_ages, fit,
+    mixture = None if empirical or not mixtures else fit_mixture(pass_d, lost_d, open_ages, fit,
                                                  lost_without_duration=int((lost_here & ~timed_lost).sum()))
     if mixture is not None:  # the shares as fitted with the mixture
         fit = replace(fit, p_pass=mixture.p_pass, never=mixture.never)

@@ -17,6 +17,7 @@ from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETE
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
 from analysis.crm.seasonal_entries import seasonal_entries
+from analysis.crm.uncertainty import parameter_uncertainty
 from simulation.distributions import Fixed
 from simulation.loader import load_scenario
 from simulation.outputs import atomic_path
@@ -26,7 +27,7 @@ from simulation.tables import TIERS
 ZERO: Final = Fixed(value=0)
 UTILISATION_CAP: Final = 0.8  # solution engineers are raised (never lowered) to keep the POV load below this
 SECTION_ORDER: Final = ("scenario", "arrivals", *(f"tiers.{t}" for t in TIERS), "data_quality", "pov",
-                        "validation", "negotiation", "cro", "pipeline")
+                        "validation", "negotiation", "cro", "pipeline", "uncertainty")
 
 
 def _se(estimate: Estimate, unit: str = "") -> str:
@@ -89,7 +90,23 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
     out["pipeline"].append(("open", [], "the window starts empty: every deal in it is in the export"))
     notes.append("not identified by an export, taken from the base scenario: solution engineers (unless raised "
                  "below), founder meetings, models per customer, retention and renewals, spend, CRO, comp, targets")
+    out["uncertainty"] += uncertainty_entries(cal, notes)
     return out, notes
+
+
+def uncertainty_entries(cal: Calibration, notes: list[str]) -> list[Entry]:
+    """The ``[uncertainty]`` section's entries (:mod:`analysis.crm.uncertainty`); its notes join ``notes``."""
+    section, missing = parameter_uncertainty(cal)
+    notes += missing
+    if section is None:
+        return []
+    notes.append(f"parameter uncertainty: {len(section.parameters)} fitted parameters in [uncertainty] are drawn per "
+                 "replication by forecast, compare and backtest (--no-parameter-uncertainty: fitted values only)")
+    return [("method", section.method, ""),
+            ("parameters", list(section.parameters), "key paths of the fitted values"),
+            ("scales", list(section.scales), "each drawn as a normal on this scale around the value above"),
+            ("se", list(section.se), "standard error on that scale"),
+            ("correlation", [list(row) for row in section.correlation], "one row per parameter")]
 
 
 def _rounded_shares(shares: dict[str, Estimate]) -> dict[str, float]:

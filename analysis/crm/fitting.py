@@ -92,6 +92,7 @@ class FamilyFit:
     mean: Estimate
     sd: Estimate
     aic: dict[str, float] = field(default_factory=dict)
+    moments_cov: np.ndarray | None = None  # covariance of (mean, sd) from the likelihood (parameter uncertainty)
 
     def frozen(self) -> stats.rv_continuous:
         return FAMILIES[self.family](self.shape, scale=self.scale)
@@ -114,6 +115,9 @@ class ExitFit:
     n_lost: int
     n_open: int
     aic: dict[str, float]
+    theta: np.ndarray | None = None  # the chosen model's parameters on the optimiser's scale (see ``layout``)
+    cov: np.ndarray | None = None  # their covariance: the inverse observed information
+    layout: tuple[str, ...] = ()  # what each coordinate of theta is: pass_log_shape, pass_log_scale, lost_..., ...
 
 
 def _round(x: float) -> float:
@@ -191,7 +195,8 @@ def fit_exits(
     best = min(fits.values(), key=lambda f: f.aic)
     pass_fit = _family_fit(pass_family, best, 0, pass_aic, n_pass)
     lost_fit = _family_fit(lost_family, best, 2, lost_aic, n_lost) if lost_family else None
-    return ExitFit(pass_fit, lost_fit, best.p_pass, best.never, n_pass, n_lost, n_open, aic)
+    return ExitFit(pass_fit, lost_fit, best.p_pass, best.never, n_pass, n_lost, n_open, aic, best.theta, best.cov,
+                   best.layout)
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,7 @@ class _Joint:
     p_pass: Estimate
     never: Estimate
     families: tuple[str, ...]
+    layout: tuple[str, ...] = ()
 
 
 def _joint_fit(
@@ -254,7 +260,9 @@ def _joint_fit(
         q = float(special.expit(theta[-1]))
         never_est = Estimate(q, q * (1 - q) * math.sqrt(cov[-1, -1]), n_pass + n_lost + len(ages))
     families = (pass_family,) if lost_family is None else (pass_family, lost_family)
-    return _Joint(theta, cov, 2 * len(theta) + 2 * float(result.fun), p_est, never_est, families)
+    layout = ("pass_log_shape", "pass_log_scale", *(("lost_log_shape", "lost_log_scale") if k_dist == 4 else ()),
+              *(("logit_pass",) if has_p else ()), *(("logit_never",) if never else ()))
+    return _Joint(theta, cov, 2 * len(theta) + 2 * float(result.fun), p_est, never_est, families, layout)
 
 
 def _sf(family: str, log_params: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -272,10 +280,11 @@ def _family_fit(family: str, joint: _Joint, offset: int, aic: dict[str, float], 
 
     values = moments(theta)
     grad = _jacobian(moments, theta)
-    ses = np.sqrt(np.maximum(np.diag(grad @ cov @ grad.T), 0))
+    moments_cov = grad @ cov @ grad.T
+    ses = np.sqrt(np.maximum(np.diag(moments_cov), 0))
     shape, scale = np.exp(theta)
     return FamilyFit(family, float(shape), float(scale), Estimate(float(values[0]), float(ses[0]), n),
-                     Estimate(float(values[1]), float(ses[1]), n), aic)
+                     Estimate(float(values[1]), float(ses[1]), n), aic, moments_cov)
 
 
 def _covariance(nll: Callable[[np.ndarray], float], theta: np.ndarray) -> np.ndarray:
@@ -340,6 +349,7 @@ class ArrivalFit:
     growth_per_year: Estimate
     trend_p_value: float
     weeks: float
+    log_cov: np.ndarray | None = None  # covariance of (log rate_per_week, log1p(growth_per_year)); 1 x 1: no trend
 
 
 def fit_arrivals(days: np.ndarray, window_days: float, *, allow_trend: bool = True) -> ArrivalFit:
@@ -366,7 +376,7 @@ def fit_arrivals(days: np.ndarray, window_days: float, *, allow_trend: bool = Tr
     weeks = span / 7
     if not allow_trend or p_value >= TREND_LEVEL:
         rate = Estimate(7 * flat_rate, 7 * math.sqrt(n) / span, n)
-        return ArrivalFit(rate, Estimate(0.0, 0.0, n), p_value, weeks)
+        return ArrivalFit(rate, Estimate(0.0, 0.0, n), p_value, weeks, np.array([[1.0 / n]]))
 
     def nll(theta: np.ndarray) -> float:
         a, slope = theta
@@ -382,6 +392,7 @@ def fit_arrivals(days: np.ndarray, window_days: float, *, allow_trend: bool = Tr
         Estimate(growth, DAYS_PER_YEAR * math.exp(DAYS_PER_YEAR * b) * math.sqrt(max(cov[1, 1], 0)), n),
         p_value,
         weeks,
+        np.diag([1.0, DAYS_PER_YEAR]) @ cov @ np.diag([1.0, DAYS_PER_YEAR]),  # log rate = log 7 + a; log1p(g) = 365 b
     )
 
 

@@ -73,9 +73,11 @@ def fan_chart(
     targets: Sequence[tuple[str, pd.Timestamp, float, float]] = (),
     reps: int,
     scenario: str,
+    band: str = "",
 ) -> Figure:
     """Cumulative NNARR by month: the P10–P90 band, the median and the mean across replications, and each
-    target (label, date, amount, probability of meeting it) as a marker on a dashed target path."""
+    target (label, date, amount, probability of meeting it) as a marker on a dashed target path. ``band`` says
+    which uncertainty the band holds (simulation noise only, or the parameters' too)."""
     fig = style.new_figure(WIDE)
     with style.styled():
         ax = fig.subplots()
@@ -84,7 +86,8 @@ def fan_chart(
             style.note(ax, "No replications to show")
             return fig
         x = pd.DatetimeIndex(list(month_ends))
-        ax.fill_between(x, fan["p10"], fan["p90"], color=BAND, label="P10–P90 (8 in 10 outcomes)", lw=0)
+        held = f"\n{band}" if band else ""
+        ax.fill_between(x, fan["p10"], fan["p90"], color=BAND, label=f"P10–P90 (8 in 10 outcomes){held}", lw=0)
         ax.plot(x, fan["p50"], color=style.PRIMARY, label="P50 (median)")
         ax.plot(x, fan["mean"], color=style.PRIMARY, ls=(0, (2, 2)), lw=1.4, label="mean")
         if targets:

@@ -69,12 +69,25 @@ def test_as_seen_at_blanks_the_future_and_reopens_deals(deals_table) -> None:  #
     assert pd.isna(seen["closed"].iloc[1]) and pd.isna(seen["lost_stage"].iloc[1])
 
 
+def test_as_seen_at_hides_amounts_known_only_at_the_close(deals_table) -> None:  # type: ignore[no-untyped-def]
+    """Maven's close_value: no open deal has an amount, so a deal reopened at the split must lose its own."""
+    rows = [{"arrived": "2027-01-05", "closed": "2027-02-01", "outcome": "won", "acv": 10_000.0, "tier": "small"},
+            {"arrived": "2027-01-10", "closed": "2027-04-01", "outcome": "won", "acv": 90_000.0, "tier": "mid"}]
+    seen = as_seen_at(deals_table(rows), pd.Timestamp("2027-03-01"))
+    assert seen["acv"].tolist()[0] == 10_000.0 and pd.isna(seen["acv"].iloc[1]) and pd.isna(seen["tier"].iloc[1])
+    quoted = deals_table([*rows, {"arrived": "2027-01-12", "outcome": "open", "acv": 5_000.0, "tier": "small"}])
+    assert as_seen_at(quoted, pd.Timestamp("2027-03-01"))["acv"].iloc[1] == 90_000.0  # a CRM quoting open deals
+
+
 def test_backtest_of_a_scenario_against_its_own_outcome(truth: Path) -> None:
     scenario = load_scenario(truth)
     actual = simulate(scenario, seed=1000).deals  # a seed the replications do not use
     result = backtest(actual, scenario, Window(START, END, END), reps=5, seed=1)
     assert set(result.coverage["metric"]) == {"won deals", "won ACV (USD)"}
+    assert sorted(set(result.coverage["level"])) == [0.5, 0.8, 0.9]
     assert (result.coverage["months"] == 13).all()  # 2027-01-04 .. 2028-01-02: Jan 2027 to Jan 2028
+    assert len(result.scores) == 26 and result.scores["interval_score_80"].ge(0).all()
+    assert result.scores["pit"].between(0, 1).all() and result.scores["crps"].notna().all()
     n, m = len(result.actual_cycles), len(result.simulated_cycles)
     critical = math.sqrt(-math.log(0.001 / 2) / 2) * math.sqrt((n + m) / (n * m))  # two-sample KS at 0.1 %
     assert result.ks < critical
@@ -94,12 +107,17 @@ def test_cli_backtest_with_holdout_writes_every_output(tmp_path: Path, truth: Pa
             "--reps", "3", "--holdout", "0.25", "--out", str(out)]
     assert main(args) == 0
     names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
-    assert names >= {"monthly.csv", "coverage.csv", "rates.csv", "summary.txt", "holdout_scenario.toml",
-                     "monthly_won_deals.png", "monthly_won_acv.png", "cycle_ecdf.png", "cycle_qq.png"}
+    assert names >= {"monthly.csv", "coverage.csv", "scores.csv", "rates.csv", "summary.txt", "holdout_scenario.toml",
+                     "monthly_won_deals.png", "monthly_won_acv.png", "cycle_ecdf.png", "cycle_qq.png",
+                     "pit_histogram.png"}
     monthly = pd.read_csv(out / "monthly.csv")
     assert monthly["month"].min() == "2027-10"  # only the held-out quarter is scored
-    assert load_scenario(out / "holdout_scenario.toml").scenario.horizon_days < 364
-    assert "scored from 2027-10-01 (holdout)" in capsys.readouterr().out
+    held = load_scenario(out / "holdout_scenario.toml")
+    assert held.scenario.horizon_days < 364 and held.uncertainty is not None  # calibrated on the first part
+    printed = capsys.readouterr().out
+    assert "scored from 2027-10-01 (holdout)" in printed and "parameter uncertainty" in printed
+    assert "90% band" in printed and "CRPS" in printed
+    assert set(pd.read_csv(out / "scores.csv")["month"]) == {"2027-10", "2027-11", "2027-12", "2028-01"}
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), [("--reps", "1", "--reps"), ("--holdout", "1.5", "--holdout")])
