@@ -163,8 +163,14 @@ def waits(deals: pd.DataFrame, resource: str, start: pd.Timestamp) -> tuple[np.n
 
 
 def _slope(values: np.ndarray) -> float:
+    """The least-squares slope of ``values`` against their index (NaN left out; 0 with fewer than 3 known)."""
     known = ~np.isnan(values)
-    return float(np.polyfit(np.flatnonzero(known), values[known], 1)[0]) if known.sum() >= 3 else 0.0
+    if known.sum() < 3:
+        return 0.0
+    x = np.flatnonzero(known).astype(float)
+    x -= x.mean()
+    y = values[known]
+    return float((x * (y - y.mean())).sum() / (x * x).sum())
 
 
 def queue_trend(

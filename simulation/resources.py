@@ -66,10 +66,13 @@ class Pool:
         return self.maximum - len(self._blockers)
 
     def log(self) -> None:
-        users = self.resource.users
-        held = sum(1 for r in users if r in self._blockers) if self._blockers else 0
-        waiting = len(self._blockers) - held
-        state = (self.capacity, len(users) - held, len(self.resource.queue) - waiting)
+        resource, blockers = self.resource, self._blockers
+        if blockers:
+            held = sum(1 for r in resource.users if r in blockers)
+            state = (self.maximum - len(blockers), len(resource.users) - held,
+                     len(resource.queue) - (len(blockers) - held))
+        else:  # the usual case, on every request and release: no engineer hired or let go pending
+            state = (self.maximum, len(resource.users), len(resource.queue))
         if state != self._last:
             self._last = state
             self.rows.append((self.env.now, self.name, *state))

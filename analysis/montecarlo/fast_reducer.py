@@ -304,11 +304,10 @@ def se_monthly(record: Record, cal: Calendar) -> np.ndarray:
     se = se[np.argsort(r["time"][se], kind="stable")]
     times = r["time"][se]
     at = np.searchsorted(times, cal.samples, side="right") - 1  # the last row at or before the sample (ties: the last)
-    take = np.clip(at, 0, None)
-    capacity = np.where(at >= 0, r["capacity"][se][take].astype(float), np.nan)
-    busy = np.where(at >= 0, r["busy"][se][take].astype(float), np.nan)
+    capacity = r["capacity"][se].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        use = busy / np.where(capacity > 0, capacity, np.nan)
+        per_row = np.append(r["busy"][se] / np.where(capacity > 0, capacity, np.nan), np.nan)  # [-1]: before any row
+    use = per_row[at]
     ok = ~np.isnan(use)
     months = len(cal.month_starts)
     total = np.bincount(cal.sample_month[ok], weights=use[ok], minlength=months)
