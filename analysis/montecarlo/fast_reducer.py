@@ -207,7 +207,8 @@ def _arr_at(keys: np.ndarray, times: np.ndarray, after: np.ndarray, when: float)
 def model_grr(record: Record, lo: float, hi: float) -> float:
     """:func:`analysis.kpi.retention.grr` at model level over ``[lo, hi)`` (seconds from the start)."""
     r = record.revenue
-    if not len(r["time"]):
+    check = DAYS_TO_RETENTION_CHECK * SECONDS_PER_DAY
+    if not len(r["time"]) or r["time"].min() + check >= lo:  # nobody past the 90-day check at lo: no cohort
         return NaN
     rank = np.array([REVENUE_EVENTS.index(e) for e in r["event"]], dtype=float)
     order = np.lexsort((rank, r["time"]))
@@ -217,7 +218,7 @@ def model_grr(record: Record, lo: float, hi: float) -> float:
     won_at = np.full(int(r["deal"].max()) + 1, np.inf)
     np.minimum.at(won_at, r["deal"], r["time"])
     units, at_start = _arr_at(keys, times, after, lo)
-    existing = won_at[units // width] + DAYS_TO_RETENTION_CHECK * SECONDS_PER_DAY < lo
+    existing = won_at[units // width] + check < lo
     cohort = (at_start > 0) & existing
     if not cohort.any():
         return NaN
