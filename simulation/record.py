@@ -74,10 +74,6 @@ class Record:
     ids: DealIds
     deal_numbers: np.ndarray  # each row's deal number (the order ``ids.all()`` follows)
 
-    @property
-    def horizon_seconds(self) -> float:
-        return self.horizon_days * SECONDS_PER_DAY
-
     def outcome(self) -> Outcome:
         """The four tables (what :func:`simulation.engine.simulate` returns)."""
         return Outcome(
