@@ -76,8 +76,6 @@ class Funnel:
     def __init__(self, env: simpy.Environment, plans: Timeline, ledger: Ledger, engineers: Pool, founder: Pool):
         self.env, self.plans, self.ledger = env, plans, ledger
         self.engineers, self.founder = engineers, founder
-        # With one regime (no fix) every stage reads the same plan: skip the look-up by time, on every stage entry.
-        self.only = plans.plans[0] if len(plans.plans) == 1 else None
         # The stages in order; "pov" is an extra entry point for deals whose POV was running on the start date.
         self.steps: list[Callable[[int, float], Process]] = [
             self.data_quality, self.data_access, self.pov, self.validation, self.negotiation,
@@ -121,7 +119,7 @@ class Funnel:
 
     def data_quality(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
-        p = self.only or self.plans.at(env.now)
+        p = self.plans.at(env.now)
         yield env.timeout(max(p.dq_days[i] - elapsed, 0.0))
         ledger.dq_checked[i] = env.now
         if p.dq_pass[i]:
@@ -132,7 +130,7 @@ class Funnel:
             ledger.educated[i] = True
             yield env.timeout(p.return_after[i])
             ledger.returned[i] = env.now
-            p = self.only or self.plans.at(env.now)
+            p = self.plans.at(env.now)
             yield env.timeout(p.dq2_days[i])
             ledger.dq_checked[i] = env.now
             if p.dq2_pass[i]:
@@ -145,7 +143,7 @@ class Funnel:
     def data_access(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
         ledger.pov_requested[i] = env.now - elapsed
-        p = self.only or self.plans.at(env.now)
+        p = self.plans.at(env.now)
         yield env.timeout(max(p.access_days[i] - elapsed, 0.0))
         if not p.access_ok[i]:
             return self._close(i, "lost", "data_access")
@@ -155,7 +153,7 @@ class Funnel:
     def pov(self, i: int, elapsed: float) -> Process:
         """Queue for a solution engineer (giving up after the prospect's patience), then run the POV holding them."""
         req = self.engineers.request()
-        patience = (self.only or self.plans.at(self.env.now)).pov_patience[i] - elapsed
+        patience = self.plans.at(self.env.now).pov_patience[i] - elapsed
         if not (yield from self._wait(self.engineers, req, patience)):
             return self._close(i, "lost", "pov_queue")
         self.ledger.pov_started[i] = self.env.now
@@ -177,7 +175,7 @@ class Funnel:
 
     def _run_pov(self, i: int, req: Any, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
-        p = self.only or self.plans.at(env.now)
+        p = self.plans.at(env.now)
         days = p.pov_days[i] if p.pov_complete[i] else p.pov_days[i] * p.pov_drop_at[i]
         yield env.timeout(max(days - elapsed, 0.0))
         self.engineers.release(req)
@@ -189,7 +187,7 @@ class Funnel:
 
     def validation(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
-        p = self.only or self.plans.at(env.now)
+        p = self.plans.at(env.now)
         yield env.timeout(max(p.val_days[i] - elapsed, 0.0))
         if p.val_pass[i]:
             ledger.validation_passed[i] = True
@@ -203,7 +201,7 @@ class Funnel:
             yield env.timeout(p.ext_days[i])
             self.engineers.release(req)
             ledger.extension_ended[i] = env.now  # pov_ended stays the first POV's end: the queue between is waiting
-            p = self.only or self.plans.at(env.now)
+            p = self.plans.at(env.now)
             yield env.timeout(p.val2_days[i])
             if p.val2_pass[i]:
                 ledger.validation_passed[i] = True
@@ -214,7 +212,7 @@ class Funnel:
     def negotiation(self, i: int, elapsed: float) -> Process:
         env, ledger = self.env, self.ledger
         ledger.negotiation_started[i] = env.now - elapsed
-        p = self.only or self.plans.at(env.now)
+        p = self.plans.at(env.now)
         yield env.timeout(max(p.nego_days[i] - elapsed, 0.0))
         needed = p.founder_needed[i]
         ledger.founder_in_final_meeting[i] = needed
@@ -224,7 +222,7 @@ class Funnel:
             if not (yield from self._wait(self.founder, req, p.founder_patience[i])):
                 return self._close(i, "lost", "negotiation")
             ledger.founder_met[i] = env.now
-            yield env.timeout((self.only or self.plans.at(env.now)).founder_meeting_days)
+            yield env.timeout(self.plans.at(env.now).founder_meeting_days)
             self.founder.release(req)
         won = p.win_with_founder[i] if needed else p.win_without_founder[i]
         if p.seasonal_wins is not None:  # the quarter-end push: the month of the close sets the odds

@@ -127,7 +127,9 @@ class Timeline:
     parameters: list[Scenario]
 
     def at(self, t: float) -> StagePlan:
-        return self.plans[bisect_right(self.starts, t) - 1]
+        plans = self.plans
+        # Called at every stage entry: with one regime (no fix) there is nothing to look up by time.
+        return plans[0] if len(plans) == 1 else plans[bisect_right(self.starts, t) - 1]
 
     def parameters_at(self, t: float) -> Scenario:
         return self.parameters[bisect_right(self.starts, t) - 1]

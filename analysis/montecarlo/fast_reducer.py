@@ -117,6 +117,7 @@ class Deals:
         self.decided = (self.won | (outcome == "lost") | (outcome == "disqualified")) & self.has_closed
         self.dropped = self.decided & ~self.won  # lost or disqualified, with a close time
         self.acv = d["acv"]
+        self.priced_acv = np.nan_to_num(self.acv.astype(float))  # 0 where unknown: the amounts every sum adds
         self._settle()
 
     def _settle(self) -> None:
@@ -147,11 +148,11 @@ class Deals:
 
         return nnarr.Nnarr(
             won=int(won.sum()),
-            gross=total(np.nan_to_num(self.acv.astype(float)), priced),
+            gross=total(self.priced_acv, priced),
             churn=total(self.churn, priced),
             contraction=total(self.contraction, priced),
             provisional_deals=int(pending.sum()),
-            provisional_acv=total(np.nan_to_num(self.acv.astype(float)), pending),
+            provisional_acv=total(self.priced_acv, pending),
             unpriced_deals=int((won & ~priced).sum()),
         )
 
@@ -339,7 +340,7 @@ def monthly_series(record: Record, deals: Deals, se: np.ndarray) -> dict[str, An
     cal = calendar(record.start_date, record.horizon_days)
     month = np.searchsorted(cal.month_starts, deals.closed, side="right") - 1
     inside = deals.won & (month >= 0) & (deals.closed < cal.month_nexts[-1])
-    net = np.nan_to_num(deals.acv.astype(float)) - deals.churn - deals.contraction
+    net = deals.priced_acv - deals.churn - deals.contraction
     per_month = np.bincount(month[inside], weights=net[inside], minlength=len(cal.month_starts))
     arrived, closed = deals.d["arrived"], deals.closed
     ends = cal.month_ends[:, None]
@@ -348,7 +349,7 @@ def monthly_series(record: Record, deals: Deals, se: np.ndarray) -> dict[str, An
         "month": cal.month_labels,
         "nnarr_cumulative": np.cumsum(per_month),
         "pipeline_deals": is_open.sum(axis=1).astype(float),
-        "pipeline_acv": (is_open * np.nan_to_num(deals.acv.astype(float))).sum(axis=1),
+        "pipeline_acv": (is_open * deals.priced_acv).sum(axis=1),
         "se_utilisation": se,
     }
 
