@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Re-execute the teaching notebooks from their Jupytext scripts (notebooks/NN_*.py) and store them with outputs.
+notebooks: $(VENV)/.installed-test
+	$(BIN)/python -m analysis.teaching.execute
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_engine.py

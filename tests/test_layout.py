@@ -34,6 +34,8 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analysis.style", ()),
     *((consumer, (consumer, "analysis.kpi", "analysis.style", "simulation")) for consumer in CONSUMERS),
     ("analysis.commands", ("analysis", "simulation")),
+    ("analysis.teaching", ("analysis", "simulation")),  # the lessons' helpers show every layer
+    ("analysis.lab", ("analysis", "simulation")),  # the browser lab composes forecasts, KPIs and charts
     ("analysis", ("analysis", "simulation")),  # analysis/__init__.py
 )
 

@@ -1,50 +1,87 @@
-"""The teaching notebooks run: every ``notebooks/*.ipynb`` is executed top to bottom in a fresh kernel.
+"""The teaching notebooks: six lessons, readable as committed, runnable from any folder, ending in exercises.
 
-The notebooks are committed without outputs (``notebooks/build.py`` writes them). Each is run with nbclient on the
-``python3`` kernel with ``notebooks/`` as the working directory, as a reader would run it, so the
-``../scenarios/...`` paths resolve; any cell error fails the test with the cell's traceback.
+Each lesson is a Jupytext percent script ``notebooks/NN_topic.py`` paired with an executed ``notebooks/NN_topic.ipynb``
+(``make notebooks`` writes it). The tests check that the pair agrees cell by cell, that the committed notebook holds
+its outputs and charts and no error, that the script runs top to bottom in a fresh kernel from a scratch folder, that
+it ends in checked exercises, and that no cell imports a private name.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
 
-from tests.conftest import ROOT
+from analysis.teaching.execute import NOTEBOOKS, execute, read, scripts
 
-NOTEBOOKS = ROOT / "notebooks"
-PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
-CELL_TIMEOUT = 120  # seconds; each notebook takes well under 30 s in total
-
-
-def test_there_are_notebooks() -> None:
-    expected = {"01_queues_and_littles_law.ipynb", "02_cycle_compression.ipynb", "03_multiplicative_comp.ipynb"}
-    assert expected <= {p.name for p in PATHS}
-
-
-@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_notebook_is_committed_without_outputs(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"{path.name}: cells {dirty} have outputs; rebuild with notebooks/build.py (no --execute)"
+LESSONS = (
+    "01_queues",
+    "02_fixes_and_sccr",
+    "03_forecasting_and_targets",
+    "04_comp_design",
+    "05_dashboard_and_autopsy",
+    "06_crm_to_plan",
+)
+SCRIPTS = scripts()
+IDS = [p.stem for p in SCRIPTS]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The kernelspec of the environment running the tests (ipykernel installs one into it) wins over a user-level
-    # "python3" kernelspec that may point at another interpreter.
-    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "1")
-    nb = nbformat.read(path, as_version=4)
-    # First cell (not saved): prove the kernel runs in this environment, so it imports this checkout's packages.
-    nb.cells.insert(0, new_code_cell("import sys\nprint(sys.prefix)"))
-    client = NotebookClient(
-        nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+def test_the_six_lessons_are_there() -> None:
+    assert [p.stem for p in SCRIPTS] == list(LESSONS)
+    assert not (NOTEBOOKS / "build.py").exists(), "the notebooks are kept as text by Jupytext, not built by hand"
+
+
+def code_sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
+def test_the_committed_notebook_is_its_script_executed(script: Path) -> None:
+    committed = nbformat.read(script.with_suffix(".ipynb"), as_version=4)
+    assert code_sources(committed) == code_sources(read(script)), (
+        f"{script.name} and its .ipynb differ: run `make notebooks` after editing the script"
     )
-    client.execute()  # raises CellExecutionError (with the cell's source and traceback) on any error
-    prefix = "".join(o.get("text", "") for o in nb.cells[0].outputs).strip()
-    assert Path(prefix).resolve() == Path(sys.prefix).resolve(), f"the kernel runs in {prefix}, not {sys.prefix}"
+    code = [c for c in committed.cells if c.cell_type == "code"]
+    unexecuted = [i for i, c in enumerate(code) if not c.execution_count]
+    assert not unexecuted, f"{script.stem}.ipynb: code cells {unexecuted} were not run; run `make notebooks`"
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"], f"{script.stem}.ipynb was stored with an error"
+    charts = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert charts, f"{script.stem}.ipynb holds no chart: a reader on GitHub would see none"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
+def test_the_lesson_ends_in_checked_exercises(script: Path) -> None:
+    cells = read(script).cells
+    turn = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "your turn" in c.source.casefold()]
+    assert turn, f"{script.name} has no 'Your turn' section"
+    checks = [c for c in cells[turn[0] :] if c.cell_type == "code" and "check" in c.source]
+    assert checks, f"{script.name}: its exercises have no checking cell"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
+def test_no_cell_imports_a_private_name(script: Path) -> None:
+    for cell in read(script).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(a.name for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            private = [n for n in names for part in n.split(".") if part.startswith("_")]
+            assert not private, f"{script.name} imports private {private}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
+def test_the_lesson_runs_from_another_folder(script: Path, tmp_path: Path) -> None:
+    before = sorted(NOTEBOOKS.iterdir())
+    nb = execute(script, tmp_path, append=["import sys\nprint(sys.prefix)"])
+    prefix = "".join(o.get("text", "") for o in nb.cells[-1].outputs).strip()
+    assert Path(prefix).resolve() == Path(sys.prefix).resolve(), f"the kernel ran in {prefix}, not {sys.prefix}"
+    assert sorted(NOTEBOOKS.iterdir()) == before, "a lesson wrote into notebooks/: it must write under its own folder"
