@@ -6,6 +6,7 @@
   :data:`MIN_MONTH_DAYS` days (the first such month is the reference). Months the window does not cover get the
   mean of the others. Kept when a likelihood-ratio test against no months rejects at :data:`LEVEL` (degrees of
   freedom: the free multipliers).
+* **The pace of closing by month**: :mod:`analysis.crm.pace_fit`, once the last stretch's duration is fitted.
 * **The quarter-end push**: among deals closed won or lost at the last stretch, the win share by the month of
   the quarter the close falls in; kept when a likelihood-ratio test (2 degrees of freedom) against one share
   rejects at :data:`LEVEL`. The odds multipliers are each month's odds over the pooled odds.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from scipy import optimize, stats
 
 from analysis.crm.fitting import DAYS_PER_YEAR, Estimate, _covariance, _jacobian
 from simulation.seasonality import MONTH_DAYS, Seasonality
+
+if TYPE_CHECKING:
+    from analysis.crm.pace_fit import PaceFit
 
 LEVEL: Final = 0.01
 MIN_MONTH_DAYS: Final = 14  # a month the window covers for fewer days has no multiplier of its own
@@ -81,15 +85,18 @@ class SeasonalFit:
 
     arrivals: MonthFit | None
     push: PushFit | None
+    pace: PaceFit | None = None  # the pace of closing by month (analysis.crm.pace_fit)
 
     def section(self) -> Seasonality | None:
         months = self.arrivals if self.arrivals is not None and self.arrivals.test.kept else None
         push = self.push if self.push is not None and self.push.test.kept else None
-        if months is None and push is None:
+        pace = self.pace if self.pace is not None and self.pace.test.kept else None
+        if months is None and push is None and pace is None:
             return None
         return Seasonality(
             arrivals_by_month=tuple(round(m.value, 3) for m in months.multipliers) if months else None,
-            win_odds_by_month_of_quarter=tuple(round(o.value, 3) for o in push.odds) if push else None)
+            win_odds_by_month_of_quarter=tuple(round(o.value, 3) for o in push.odds) if push else None,
+            closes_by_month=tuple(round(m.value, 3) for m in pace.paces) if pace else None)
 
     def lines(self) -> list[str]:
         """What the output and the scenario's comments say."""
@@ -99,6 +106,8 @@ class SeasonalFit:
         if self.push is not None:
             shares = ", ".join(f"{w}/{n}" for w, n in zip(self.push.won, self.push.closed, strict=True))
             out.append(f"quarter-end push (won/closed by month of quarter {shares}): {self.push.test.text()}")
+        if self.pace is not None:
+            out.append(f"pace of closing by month: {self.pace.test.text()}")
         return out
 
 
