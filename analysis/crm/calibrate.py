@@ -37,8 +37,7 @@ from analysis.crm.fitting import (
     proportion,
 )
 from analysis.crm.mixture_fit import MixtureFit, fit_mixture
-from analysis.crm.pace_fit import PaceFit, fit_pace
-from analysis.crm.seasonality_fit import SeasonalFit, fit_seasonality
+from analysis.crm.seasonality_fit import PaceFit, SeasonalFit, fit_pace, fit_seasonality
 from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
 from simulation.errors import InputError
@@ -173,8 +172,11 @@ def _pace(table: pd.DataFrame, last: Stretch, start: pd.Timestamp, end: pd.Times
     """The pace of closing by month, on the stretch that ends at the close, with its fitted duration."""
     if last.end is not None or last.carrier != "negotiation" or last.fit is None:
         return None
-    duration = (last.empirical if last.empirical is not None
-                else last.mixture.distribution if last.mixture is not None else last.fit.passed.distribution())
+    passed_fit = last.fit.passed
+    duration = (last.empirical if last.empirical is not None else last.mixture.distribution
+                if last.mixture is not None else passed_fit.distribution() if passed_fit is not None else None)
+    if duration is None:
+        return None
     entered, passed, lost_here, _ = stretch_masks(table, last.stages, last.start, [])  # the last stretch: none later
     closes = (passed | lost_here) & table["closed"].notna() & (table["closed"] >= start) & (table["closed"] < end)
     half = {c: 0.5 if date_only.get(c) else 0.0 for c in (last.start, "closed")}
