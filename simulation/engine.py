@@ -54,7 +54,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     years = int(np.ceil(horizon / post_sale.DAYS_PER_RENEWAL))
     renewal_u = rng.renewals.random((n, max_models(scenario.tiers), years, 2))
 
-    plans = timeline(scenario, uniforms)
+    plans = timeline(scenario, uniforms, first_day=-warm.days)
     env = simpy.Environment(initial_time=-warm.days)
     rows: list[Row] = []
     engineers = Pool(env, SE, capacity_schedule(plans.starts, [p.pov_slots for p in plans.plans]), rows)

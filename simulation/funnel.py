@@ -213,7 +213,9 @@ class Funnel:
         env, ledger = self.env, self.ledger
         ledger.negotiation_started[i] = env.now - elapsed
         p = self.plans.at(env.now)
-        yield env.timeout(max(p.nego_days[i] - elapsed, 0.0))
+        work = max(p.nego_days[i] - elapsed, 0.0)
+        # The pace of closing by month: the drawn duration is working time, stretched or squeezed by the calendar.
+        yield env.timeout(work if p.pace is None else max(p.pace.finish(env.now, work) - env.now, 0.0))
         needed = p.founder_needed[i]
         ledger.founder_in_final_meeting[i] = needed
         if needed:

@@ -17,9 +17,10 @@ import numpy as np
 from simulation.distributions import Distribution
 from simulation.randomness import SLOT
 from simulation.scenario import Scenario, regimes
-from simulation.seasonality import adjusted_win_probabilities
+from simulation.seasonality import Pace, adjusted_win_probabilities
 
 DAYS_PER_WEEK = 7.0
+PACE_MARGIN_DAYS = 366  # the pace's grid runs this far past the horizon
 STALL_EARLIEST = 0.2  # share of the planned POV length before which a stall does not happen
 
 
@@ -56,10 +57,13 @@ class StagePlan:
     # per deal; None without it. start_ordinal dates simulated day 0.
     seasonal_wins: tuple[tuple[list[bool], ...], ...] | None = None
     start_ordinal: int = 0
+    # The pace of closing by month (simulation.seasonality): negotiation's working time to calendar time; None: 1.
+    pace: Pace | None = None
 
 
-def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
-    """Per-deal durations and decisions under parameters ``p`` from the uniforms ``u`` (deals x SLOTS)."""
+def stage_plan(p: Scenario, u: np.ndarray, first_day: float = 0.0) -> StagePlan:
+    """Per-deal durations and decisions under parameters ``p`` from the uniforms ``u`` (deals x SLOTS); the run
+    starts at simulated day ``first_day`` (before 0 with a warm-up)."""
 
     def col(name: str) -> np.ndarray:
         return u[:, SLOT[name]]
@@ -105,7 +109,17 @@ def stage_plan(p: Scenario, u: np.ndarray) -> StagePlan:
         pov_slots=pov.solution_engineers * pov.povs_per_engineer,
         seasonal_wins=_seasonal_wins(p, col("win"), without),
         start_ordinal=p.scenario.start_date.toordinal(),
+        pace=_pace(p, first_day),
     )
+
+
+def _pace(p: Scenario, first_day: float) -> Pace | None:
+    """Negotiation's pace by calendar month from the run's first day to a year past the horizon (closes later than
+    that are never seen)."""
+    if p.seasonality is None or p.seasonality.closes_by_month is None:
+        return None
+    last = p.scenario.horizon_days + PACE_MARGIN_DAYS
+    return Pace.of(p.scenario.start_date, first_day, last, p.seasonality.monthly_pace())
 
 
 def _seasonal_wins(p: Scenario, u: np.ndarray, without: float) -> tuple[tuple[list[bool], ...], ...] | None:
@@ -139,11 +153,12 @@ class Timeline:
         return np.searchsorted(np.asarray(self.starts), days, side="right") - 1
 
 
-def timeline(scenario: Scenario, uniforms: np.ndarray) -> Timeline:
-    """The regimes' plans; the base regime also covers the warm-up before the start date (its start is -inf)."""
+def timeline(scenario: Scenario, uniforms: np.ndarray, first_day: float = 0.0) -> Timeline:
+    """The regimes' plans; the base regime also covers the warm-up before the start date (its start is -inf), from
+    simulated day ``first_day``."""
     pairs = regimes(scenario)
     return Timeline(
         starts=[-math.inf, *(start for start, _ in pairs[1:])],
-        plans=[stage_plan(params, uniforms) for _, params in pairs],
+        plans=[stage_plan(params, uniforms, first_day) for _, params in pairs],
         parameters=[params for _, params in pairs],
     )

@@ -6,6 +6,7 @@ was without the section)::
     [seasonality]
     arrivals_by_month = [0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 1.3, 1.0, 1.0, 1.0, 0.9, 0.9]   # January .. December
     win_odds_by_month_of_quarter = [1.0, 1.2, 3.5]   # a close in the 1st, 2nd, 3rd month of a calendar quarter
+    closes_by_month = [0.7, 0.9, 1.0, 1.0, 1.0, 1.0, 0.8, 0.8, 1.0, 1.0, 1.2, 1.6]   # pace of negotiation
 
 * **Arrivals by month.** The arrival rate in each calendar month is ``rate_per_week`` (with its growth) times that
   month's multiplier, the multipliers rescaled so that their day-weighted mean over a year is 1: ``rate_per_week``
@@ -20,12 +21,21 @@ was without the section)::
   after and a third of the losses, spread evenly over the month, with about as many closes in all: deals are
   not pulled forward to the quarter's last days (which would raise wins and losses alike and cluster them at the
   end); more of the deals that close then are won.
+* **The pace of closing by month.** A deal in negotiation progresses at its calendar month's multiple of its usual
+  pace (the year-end budget flush, the summer lull), the multipliers rescaled to a day-weighted yearly mean of 1.
+  Its drawn negotiation duration is working time; the close comes when the month-weighted calendar time spent in
+  negotiation reaches it (a time change of the same draw, so common random numbers hold). A December at 1.6 closes
+  a 30-day negotiation begun on 1 December in under 19 days; the same deal begun on 1 July (0.8 in July and
+  August) takes 37.5.
+  This moves *when* deals close, not whether they are won: a month with more closes has more wins and more losses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
+from dataclasses import dataclass
 from typing import Annotated, Final
 
 import numpy as np
@@ -46,13 +56,62 @@ class Seasonality(BaseModel):
     win_odds_by_month_of_quarter: tuple[Multiplier, ...] | None = Field(
         default=None, min_length=3, max_length=3,
         description="Multiplier on the odds of winning for a close in the 1st, 2nd, 3rd month of a quarter")
+    closes_by_month: tuple[Multiplier, ...] | None = Field(
+        default=None, min_length=12, max_length=12,
+        description="Pace of negotiation in January .. December (rescaled to a yearly mean of 1)")
 
     def monthly_rates(self) -> np.ndarray:
         """The 12 arrival multipliers rescaled to a day-weighted yearly mean of 1 (all ones when not given)."""
-        if self.arrivals_by_month is None:
-            return np.ones(12)
-        m = np.asarray(self.arrivals_by_month, dtype=float)
-        return m / float(np.sum(m * MONTH_DAYS) / np.sum(MONTH_DAYS))
+        return _yearly_mean_one(self.arrivals_by_month)
+
+    def monthly_pace(self) -> np.ndarray:
+        """The 12 negotiation-pace multipliers rescaled to a day-weighted yearly mean of 1 (ones when not given)."""
+        return _yearly_mean_one(self.closes_by_month)
+
+
+def _yearly_mean_one(multipliers: tuple[float, ...] | None) -> np.ndarray:
+    if multipliers is None:
+        return np.ones(12)
+    m = np.asarray(multipliers, dtype=float)
+    return m / float(np.sum(m * MONTH_DAYS) / np.sum(MONTH_DAYS))
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """Working time against calendar time, for the pace of closing by month: built once per run, read per close.
+
+    ``cumulative[k]`` is the working time from ``first_day`` to day ``first_day + k``, ``rates[k]`` the pace of day
+    ``first_day + k``. Past the grid's end the pace is 1; before its start, the first day's.
+    """
+
+    first_day: int
+    cumulative: list[float]
+    rates: list[float]
+
+    @classmethod
+    def of(cls, start: dt.date, first_day: float, last_day: float, monthly: np.ndarray) -> Pace:
+        """The pace over simulated days ``first_day .. last_day`` (day 0 is ``start``)."""
+        first = math.floor(first_day)
+        days = max(math.ceil(last_day) - first, 1)
+        rates = day_multipliers(start + dt.timedelta(days=first), days, monthly)
+        return cls(first, np.concatenate([[0.0], np.cumsum(rates)]).tolist(), rates.tolist())
+
+    def work(self, t: float) -> float:
+        """Working time from the grid's first day to simulated time ``t``."""
+        x = t - self.first_day
+        if x >= len(self.rates):
+            return self.cumulative[-1] + (x - len(self.rates))
+        k = max(math.floor(x), 0)
+        return self.cumulative[k] + (x - k) * self.rates[k]
+
+    def finish(self, now: float, work: float) -> float:
+        """The simulated time at which ``work`` days of working time begun at ``now`` are done."""
+        target = self.work(now) + work
+        cumulative = self.cumulative
+        if target >= cumulative[-1]:
+            return len(self.rates) + self.first_day + (target - cumulative[-1])
+        k = max(bisect_right(cumulative, target) - 1, 0)  # (before the grid, the first day's pace)
+        return self.first_day + k + (target - cumulative[k]) / self.rates[k]
 
 
 def day_multipliers(start: dt.date, days: int, monthly: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ from analysis.crm.fitting import (
     proportion,
 )
 from analysis.crm.mixture_fit import MixtureFit, fit_mixture
-from analysis.crm.seasonality_fit import SeasonalFit, fit_seasonality
+from analysis.crm.seasonality_fit import PaceFit, SeasonalFit, fit_pace, fit_seasonality
 from analysis.crm.window import steady_start
 from simulation.distributions import Empirical
 from simulation.errors import InputError
@@ -154,15 +154,35 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
     stretches = _stretches(table, end, date_only, durations == "empirical", mixtures=durations == "parametric")
     if all(s.fit is None for s in stretches):
         raise CalibrationError(f"{source}: fewer than {MIN_CLOSED} closed deals in the window; nothing to fit")
+    seasonality = fit_seasonality(table, start, arrivals_end, arrived.to_numpy(),
+                                  trend=arrivals.growth_per_year.value != 0)
+    seasonality = replace(seasonality, pace=_pace(table, stretches[-1], start, end, date_only))
     return Calibration(
         source=source, start=start, end=end, arrivals_end=arrivals_end, deals=len(table), left_out=left_out,
         arrivals=arrivals,
         tier_shares=_shares(table["tier"], TIERS), acv=_acv(table), channel_shares=_shares(table["channel"], CHANNELS),
         stretches=stretches, win_rate=proportion(int(won.sum()), int((won | lost).sum())),
         conversion=proportion(int(won.sum()), len(table)), dated_losses=dated_losses, date_only=date_only,
-        seasonality=fit_seasonality(table, start, arrivals_end, arrived.to_numpy(),
-                                    trend=arrivals.growth_per_year.value != 0),
+        seasonality=seasonality,
     )
+
+
+def _pace(table: pd.DataFrame, last: Stretch, start: pd.Timestamp, end: pd.Timestamp,
+          date_only: dict[str, bool]) -> PaceFit | None:
+    """The pace of closing by month, on the stretch that ends at the close, with its fitted duration."""
+    if last.end is not None or last.carrier != "negotiation" or last.fit is None:
+        return None
+    passed_fit = last.fit.passed
+    duration = (last.empirical if last.empirical is not None else last.mixture.distribution
+                if last.mixture is not None else passed_fit.distribution() if passed_fit is not None else None)
+    if duration is None:
+        return None
+    entered, passed, lost_here, _ = stretch_masks(table, last.stages, last.start, [])  # the last stretch: none later
+    closes = (passed | lost_here) & table["closed"].notna() & (table["closed"] >= start) & (table["closed"] < end)
+    half = {c: 0.5 if date_only.get(c) else 0.0 for c in (last.start, "closed")}
+    return fit_pace(_days(table.loc[entered, last.start], start).to_numpy(dtype=float) + half[last.start],
+                    _days(table.loc[closes, "closed"], start).to_numpy(dtype=float) + half["closed"],
+                    start, end, duration)
 
 
 def _days(values: pd.Series, origin: pd.Timestamp) -> pd.Series:

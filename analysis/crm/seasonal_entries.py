@@ -33,6 +33,8 @@ def seasonal_entries(cal: Calibration, out: dict[str, list[Entry]], notes: list[
         odds = ", ".join(f"{o.value:.2f} (log SE {o.se:.2g})" for o in fit.push.odds)
         entries.append(("win_odds_by_month_of_quarter", section.win_odds_by_month_of_quarter,
                         f"odds of winning by month of the quarter of the close over the pooled odds: {odds}"))
+    if section is not None and section.closes_by_month is not None and fit.pace is not None:
+        entries.append(("closes_by_month", section.closes_by_month, fit.pace.note()))
     if entries:
         out["seasonality"] = entries
     notes += [f"seasonality tested: {line}" for line in fit.lines()]

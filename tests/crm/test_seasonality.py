@@ -54,7 +54,7 @@ def test_a_flat_export_keeps_no_seasonality(tmp_path: Path) -> None:
     """No calendar effect in the truth: both likelihood-ratio tests (level 1 %) keep nothing on this seed."""
     _, cal, fitted = round_trip(tmp_path, ONE_STRETCH, "salesforce.toml", seed=4)
     fit = cal.seasonality  # type: ignore[attr-defined]
-    assert not fit.arrivals.test.kept and not fit.push.test.kept
+    assert not fit.arrivals.test.kept and not fit.push.test.kept and not fit.pace.test.kept
     assert fitted.seasonality is None  # type: ignore[attr-defined]
 
 
@@ -62,7 +62,8 @@ def test_neutral_seasonality_changes_nothing(tmp_path: Path) -> None:
     """Multipliers of 1 are the same process by a time change and the same win decisions: identical deals."""
     plain = load_scenario(scenario_file(tmp_path, ONE_STRETCH))
     neutral = plain.model_copy(update={"seasonality": Seasonality(arrivals_by_month=(1.0,) * 12,
-                                                                  win_odds_by_month_of_quarter=(1.0,) * 3)})
+                                                                  win_odds_by_month_of_quarter=(1.0,) * 3,
+                                                                  closes_by_month=(1.0,) * 12)})
     pd.testing.assert_frame_equal(simulate(plain, seed=2).deals, simulate(neutral, seed=2).deals)
 
 
@@ -79,7 +80,60 @@ def test_engine_reproduces_month_multipliers(tmp_path: Path) -> None:
     assert np.all(np.abs(counts - expected) <= 4 * np.sqrt(expected))
 
 
+PACE = (0.7, 0.9, 1.0, 1.0, 1.0, 1.0, 0.8, 0.8, 1.0, 1.0, 1.2, 1.6)
+PACED = ONE_STRETCH.replace("horizon_days = 365", "horizon_days = 730").replace(
+    "duration_days = { dist = \"lognormal\", mean = 60, sd = 30 }",
+    "duration_days = { dist = \"lognormal\", mean = 30, sd = 15 }") + f"""
+[seasonality]
+closes_by_month = {list(PACE)}
+"""
+
+
+def test_the_pace_of_closing_is_recovered_within_its_standard_errors(tmp_path: Path) -> None:
+    """Two years of closes whose negotiation runs at a month's pace: calibrate keeps the term and recovers every
+    month's pace within z SEs (Bonferroni over the 12 months)."""
+    _, cal, fitted = round_trip(tmp_path, PACED, "salesforce.toml", seed=3)
+    pace = cal.seasonality.pace  # type: ignore[attr-defined]
+    assert pace.test.kept
+    z = z_for(12)
+    expected = Seasonality(closes_by_month=PACE).monthly_pace()
+    for month, estimate in enumerate(pace.paces):
+        assert abs(estimate.value - expected[month]) <= z * estimate.se, (month, estimate, expected[month])
+    assert fitted.seasonality.closes_by_month is not None  # type: ignore[attr-defined]
+
+
+def test_the_fitted_pace_matches_every_month_s_closes(tmp_path: Path) -> None:
+    """The maximum-likelihood paces make the expected closes of every window month equal the observed ones (the
+    fixed point converged), while a flat pace misses them."""
+    _, cal, _ = round_trip(tmp_path, PACED, "salesforce.toml", seed=3)
+    pace = cal.seasonality.pace  # type: ignore[attr-defined]
+    observed, flat = np.array(pace.observed), np.array(pace.expected_flat)
+    assert observed.sum() == pytest.approx(flat.sum())
+    assert np.max(np.abs(flat - observed) / np.sqrt(flat)) > 4  # the flat pace is far off in some month
+
+
+def test_engine_reproduces_the_pace_of_closing(tmp_path: Path) -> None:
+    """With a fixed 30-day negotiation, deals that start negotiating on 1 December close after 30 / December's pace
+    days; on 1 July, after 31 days at July's pace, the rest at August's."""
+    body = ONE_STRETCH.replace("duration_days = { dist = \"lognormal\", mean = 60, sd = 30 }",
+                               "duration_days = { dist = \"fixed\", value = 30 }") + (
+        f"\n[seasonality]\ncloses_by_month = {list(PACE)}\n")
+    scenario = load_scenario(scenario_file(tmp_path, body))
+    deals = simulate(scenario, seed=1).deals
+    pace = Seasonality(closes_by_month=PACE).monthly_pace()
+    cycle = (deals["closed"] - deals["arrived"]).dt.total_seconds() / 86400
+    december = deals["arrived"].dt.month.eq(12) & deals["arrived"].dt.day.le(31 - 30 / pace[11] - 1)
+    assert december.sum() > 20
+    assert np.allclose(cycle[december], 30 / pace[11], atol=1 / 86400)
+    first_july = deals["arrived"].dt.month.eq(7) & deals["arrived"].dt.day.le(2)
+    expected = 31 - (deals.loc[first_july, "arrived"] - deals.loc[first_july, "arrived"].dt.normalize()
+                     ).dt.total_seconds() / 86400 - (deals.loc[first_july, "arrived"].dt.day - 1)
+    work_in_july = expected * pace[6]
+    assert np.allclose(cycle[first_july], expected + (30 - work_in_july) / pace[7], atol=1 / 86400)
+
+
 @pytest.mark.parametrize(("text", "words"), [
+    ("closes_by_month = [1.0, 2.0, 3.0]", "seasonality.closes_by_month"),
     ("arrivals_by_month = [1.0, 2.0]", "seasonality.arrivals_by_month"),
     ("win_odds_by_month_of_quarter = [1.0, 0.0, 2.0]", "seasonality.win_odds_by_month_of_quarter"),
     ("quarter_end = 1", "seasonality.quarter_end"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import simpy
 
 from simulation.funnel import Funnel, Ledger
@@ -155,3 +156,19 @@ def test_engineers_leave_only_after_finishing_their_pov(tiny: Scenario) -> None:
     settled = {t: (cap, busy, q) for t, cap, busy, q in se}  # the last state logged at each time
     assert settled[45.0] == (1, 1, 0) and settled[75.0] == (1, 0, 0)
     assert all(busy <= cap for t, (cap, busy, _) in settled.items() if t >= 45)
+
+
+def test_negotiation_works_off_its_duration_at_the_month_s_pace(tiny: Scenario) -> None:
+    """The pace of closing by month (simulation.seasonality): 20 working days begun on day 49 (22 February 2027)
+    run at February's pace to 1 March, then at March's; the founder's one-day meeting follows."""
+    from simulation.seasonality import Seasonality
+
+    paced = tiny.model_copy(update={"seasonality": Seasonality(closes_by_month=(1, 2, 0.5, *(1,) * 9))})
+    feb, mar = paced.seasonality.monthly_pace()[1:3]  # type: ignore[union-attr]
+    assert 7 * feb < 20  # the negotiation runs into March
+    ledger, _ = run(paced, [0.0])
+    assert ledger.negotiation_started[0] == 49
+    assert ledger.founder_requested[0] == pytest.approx(49 + 7 + (20 - 7 * feb) / mar, rel=1e-12)
+    assert ledger.closed[0] == pytest.approx(ledger.founder_requested[0] + 1, rel=1e-12)
+    plain, _ = run(tiny, [0.0])
+    assert plain.closed[0] == 70  # without the section, 20 calendar days
