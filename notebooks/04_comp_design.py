@@ -97,6 +97,7 @@ grid = comp.compare_plans(N, C, nnarr_target=TARGET)
 surfaces = {name: grid[name].to_numpy().reshape(N.shape) for name in ("multiplicative", "additive")}
 on_target = comp.compare_plans(TARGET, 1.0, nnarr_target=TARGET).iloc[0]
 assert on_target["multiplicative"] == on_target["additive"] == 0.05 * TARGET
+assert comp.FACTOR_FLOOR == 0 and comp.c2re_factor(2.0) == 0  # the default factor pays nothing from C2RE 2.0
 show(comp_charts.bonus_contours(N, C, surfaces, on_target=(TARGET, 1.0)))
 
 # %% [markdown]
@@ -131,7 +132,7 @@ Markdown(f"Under the **multiplicative** plan the CRO's best budget is {best:.2f}
 # %% [markdown]
 # ## Three plans on the same simulated outcomes
 #
-# Now the company itself. Forty replications of `ai_startup` (replication *k* uses seed *k*), and each plan paid on
+# Now the company itself: replications of `ai_startup` (replication *k* uses seed *k*), and each plan paid on
 # **the second half of the first year** (months 7–12: by then customers have passed their 90-day check, so GRR has
 # a cohort to measure; in months 1–6 it has none and the scorecard's 30 % would pay nothing). The window's NNARR
 # target is the 12-month target less the 6-month one. To compare like with like, every plan pays the same on
@@ -254,7 +255,8 @@ Markdown(f"Paid at the window's end, ${JUNK_DEALS * JUNK_ACV:,.0f} of deals that
          f"additive and ${at_end['scorecard']:,.0f} to the scorecard (means over {REPS} replications). The plan "
          f"that pays most for them is the **{most_gamed}** one: the pushed ACV raises NNARR *and* lowers C2RE "
          f"(the same spend over more NNARR), so both of its factors rise, up to the cap; the scorecard's NNARR "
-         "share is half the bonus and capped at 150 % attainment. Paid after the 90-day check, every plan pays "
+         f"share is {comp.SCORECARD_WEIGHTS[0]:.0%} of the bonus and capped at {comp.ATTAINMENT_CAP:.0%} "
+         "attainment. Paid after the 90-day check, every plan pays "
          "exactly nothing for them.")
 
 # %% [markdown]
