@@ -98,6 +98,7 @@ surfaces = {name: grid[name].to_numpy().reshape(N.shape) for name in ("multiplic
 on_target = comp.compare_plans(TARGET, 1.0, nnarr_target=TARGET).iloc[0]
 assert on_target["multiplicative"] == on_target["additive"] == 0.05 * TARGET
 assert comp.FACTOR_FLOOR == 0 and comp.c2re_factor(2.0) == 0  # the default factor pays nothing from C2RE 2.0
+assert comp.ADDITIVE_WEIGHT_NNARR == 0.5  # "two independent halves"
 show(comp_charts.bonus_contours(N, C, surfaces, on_target=(TARGET, 1.0)))
 
 # %% [markdown]
@@ -136,8 +137,8 @@ Markdown(f"Under the **multiplicative** plan the CRO's best budget is {best:.2f}
 # **the second half of the first year** (months 7–12: by then customers have passed their 90-day check, so GRR has
 # a cohort to measure; in months 1–6 it has none and the scorecard's 30 % would pay nothing). The window's NNARR
 # target is the 12-month target less the 6-month one. To compare like with like, every plan pays the same on
-# target: the scorecard's target bonus is set to 5 % of the window's target (`scenarios/variants/scorecard_comp.toml`
-# uses $60,000).
+# target: the scorecard's target bonus is set to the bonus rate times the window's target (the shipped
+# `scenarios/variants/scorecard_comp.toml` sets its own).
 
 # %%
 start = pd.Timestamp(company.scenario.start_date)
@@ -169,6 +170,8 @@ REPS = 40
 outcomes = [simulate(company, seed=k) for k in range(REPS)]
 paid = pd.DataFrame([{**kpis, **pay(kpis)} for kpis in
                      (window_kpis(o.deals, o.revenue, o.spend) for o in outcomes)])
+first_half = (start, window[0])
+assert all(np.isnan(retention.grr(o.revenue, first_half, level="model")) for o in outcomes)  # "in months 1-6 none"
 paid.describe(percentiles=[0.1, 0.5, 0.9]).T.round(2)
 
 # %%

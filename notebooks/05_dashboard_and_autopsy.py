@@ -97,9 +97,12 @@ show(dashboard_charts.quarter_of_mondays(quarter, (company.targets.c2re_min, com
 c2re_30d = quarter["c2re_30d"].astype(float)
 statuses = quarter["status"].value_counts()
 biggest_jump = c2re_30d.diff().abs().max()
+falls = int((quarter["nnarr_to_date"].diff() < 0).sum())
+fell = (f", and fell on {falls} Monday(s): NNARR nets out a deal that churns or shrinks at its 90-day check, so "
+        "the figure to date can go down") if falls else ""
 Markdown(f"Over the quarter the status was " + ", ".join(f"{s} on {n} Monday(s)" for s, n in statuses.items())
          + f"; NNARR to date moved from ${quarter['nnarr_to_date'].iloc[0]:,.0f} to "
-         f"${quarter['nnarr_to_date'].iloc[-1]:,.0f}. The trailing-30-day C2RE ranged from {c2re_30d.min():.2f} "
+         f"${quarter['nnarr_to_date'].iloc[-1]:,.0f}{fell}. The trailing-30-day C2RE ranged from {c2re_30d.min():.2f} "
          f"to {c2re_30d.max():.2f} and jumped by up to {biggest_jump:.2f} from one Monday to the next: with a few "
          "wins a month, one deal entering or leaving the 30 days moves it by a factor. Read its trend arrow and "
          "the quarter's C2RE, not one Monday's value.")

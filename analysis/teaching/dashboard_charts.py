@@ -49,6 +49,7 @@ def quarter_of_mondays(weeks: pd.DataFrame, healthy_c2re: tuple[float, float]) -
         c2re = weeks["c2re_30d"].astype(float)
         bottom.axhspan(*healthy_c2re, color=STATUS_COLOURS["green"], alpha=0.1, label="healthy C2RE")
         bottom.plot(x, c2re, "o-", color=SECONDARY, lw=1.5, label="C2RE, trailing 30 days")
+        bottom.set_title("C2RE over the 30 days before each Monday", fontsize=12)
         bottom.set(ylabel="C2RE ($ per $)", xlabel="dashboard week (ISO, sent on its Monday)")
         bottom.set_xticks(x, list(weeks["week"]), rotation=45, ha="right", fontsize=9)
         bottom.legend(loc="upper left", fontsize=9)
