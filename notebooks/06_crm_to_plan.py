@@ -105,9 +105,12 @@ fitted = pd.Series({
 fitted
 
 # %%
-Markdown(f"The whole funnel is one stretch here (the export dates only creation and win): {calibrated.arrivals.rate_per_week:.0f} "
-         f"leads a week, of which {calibrated.negotiation.win_probability:.1%} ever convert, after a {cycle.dist} time "
-         f"to win with mean {cycle.mean:.0f} days and SD {cycle.sd:.0f}: a few fast wins and a very long tail. What "
+assert cycle.dist == "lognormal"  # the median below is a lognormal's
+median_days = cycle.mean / np.sqrt(1 + (cycle.sd / cycle.mean) ** 2)  # a lognormal's median from its mean and SD
+Markdown(f"The whole funnel is one stretch here (the export dates only creation and win): "
+         f"{calibrated.arrivals.rate_per_week:.0f} leads a week, of which {calibrated.negotiation.win_probability:.1%} "
+         f"ever convert, after a {cycle.dist} time to win with mean {cycle.mean:.0f} days and SD {cycle.sd:.0f}: half "
+         f"the wins within {median_days:.0f} days, and a very long tail. What "
          "an export cannot identify (engineers, spend, retention, the CRO, the deal sizes here) is the base "
          "scenario's, listed in the file's comments.")
 
