@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import Image, Markdown
+from IPython.display import Markdown
 
 from analysis.kpi import cro_cost
 from analysis.montecarlo import compare
@@ -40,7 +40,7 @@ from analysis.report import autopsy, dashboard, inputs
 from analysis.style import money
 from analysis.teaching import dashboard_charts
 from analysis.teaching.exercises import check, check_choice
-from analysis.teaching.figure_display import show
+from analysis.teaching.figure_display import report_page, show
 from analysis.teaching.paths import scenario
 from simulation import cli, load_scenario, simulate
 
@@ -64,7 +64,7 @@ assert (dashboard.C2RE_DAYS, autopsy.DEFAULT_DELAY_DAYS) == (30, 30)  # the text
 # %%
 WEEK = "2027-W40"
 cli.main(["dashboard", str(LESSON / "fractional"), "--week", WEEK, "--out", str(LESSON / "report")])
-Image(filename=str(LESSON / "report" / f"dashboard-{WEEK}.png"), width=900)
+report_page(LESSON / "report" / f"dashboard-{WEEK}.png")
 
 # %% [markdown]
 # The same page as numbers: `dashboard.build` is what the command renders.

@@ -6,13 +6,17 @@ so that a chart that loses its title, an axis label or a series fails fast and n
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image as Picture
 
 from analysis.teaching import comp_charts, crm_charts, dashboard_charts
-from analysis.teaching.figure_display import show
+from analysis.teaching.figure_display import report_page, show
 
 
 def labelled(fig: Figure) -> list[str]:
@@ -78,3 +82,12 @@ def test_show_gives_a_png_a_notebook_stores() -> None:
     pytest.importorskip("IPython")
     image = show(crm_charts.fix_effect(pd.period_range("2018-01", "2018-02", freq="M"), {"a": np.ones((1, 2))}))
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_report_page_is_shown_scaled_down(tmp_path: Path) -> None:
+    pytest.importorskip("IPython")
+    wide = tmp_path / "page.png"
+    Picture.new("RGB", (1800, 3000), "white").save(wide)
+    image = report_page(wide, width=600)
+    with Picture.open(io.BytesIO(image.data)) as shown:
+        assert shown.size == (600, 1000)
