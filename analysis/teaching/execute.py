@@ -65,7 +65,8 @@ def store(script: Path) -> Path:
         nb = execute(script, Path(scratch))
     target = script.with_suffix(".ipynb")
     partial = target.with_suffix(".ipynb.partial")
-    jupytext.write(nb, partial, fmt="ipynb")
+    # jupytext.write picks the format from the file's extension, which ".partial" is not: write its text instead.
+    partial.write_text(jupytext.writes(nb, fmt="ipynb"), encoding="utf-8")
     partial.replace(target)
     return target
 
