@@ -145,15 +145,15 @@ band = {name: (int(t["inside"].sum()), len(t)) for name, t in monthly.items()}
 above = {name: int((s["pit"] > 0.9).sum()) for name, s in scores.items()}
 rates = pd.read_csv(runs["in-sample"] / "rates.csv").iloc[0]
 held = monthly["held out"]
-assert above["held out"] == len(held)  # every held-out actual above the band: the text below says so
+assert above["held out"] >= len(held) / 2  # most held-out actuals above the band: the text below says so
 Markdown(f"In-sample, the P10–P90 band (nominally 80 %) held {band['in-sample'][0]} of {band['in-sample'][1]} "
          f"months, and the conversion, won ÷ created, was {rates['actual']:.3f} against a simulated "
          f"{rates['p10']:.3f}–{rates['p90']:.3f} ({'inside' if rates['inside'] else 'outside'}). **Held out, the band "
-         f"held {band['held out'][0]} of {band['held out'][1]} months, and every actual was above it** (PIT above 0.9 "
-         f"in {above['held out']} of {len(held)}): from {held['month'].iloc[0]} to {held['month'].iloc[-1]} the export "
-         f"won {int(held['actual'].sum())} deals where the model's median said {held['p50'].sum():.0f}. Those months "
-         "hold only the slow tail of leads created before sampling stopped, and the training part, a few months of "
-         "censored data, has seen almost none of it.")
+         f"held {band['held out'][0]} of {band['held out'][1]} months, and {above['held out']} of the {len(held)} "
+         f"actuals were above it** (PIT above 0.9): from {held['month'].iloc[0]} to {held['month'].iloc[-1]} the "
+         f"export won {int(held['actual'].sum())} deals where the model's median said {held['p50'].sum():.0f}. Those "
+         "months hold only the slow tail of leads created before sampling stopped, and the training part, a few "
+         "months of censored data, has seen almost none of it.")
 
 # %% [markdown]
 # ## 4. Test a fix
@@ -213,10 +213,13 @@ Markdown(f"By the export's date the fix wins {gain.mean():+.0f} deals a replicat
 
 # %%
 held_se = coverage.query("run == 'held out' and metric == 'won deals' and level == 0.8")["binomial_se"].iloc[0]
-Markdown(f"""- **The timing of slow wins.** Held out, every month was above the band: the fitted time to win is too
-  short in its tail, beyond what the training data had seen. A fix that moves wins in time (as faster follow-up
+Markdown(f"""- **The timing of slow wins.** Held out, {above['held out']} of {len(held)} months were above the band:
+  the fitted time to win is too short in its tail, beyond what the training data had seen. A fix that moves wins in time (as faster follow-up
   does) is priced on exactly the part of the model the hold-out found wrong: read its *direction* and the in-sample
   months, not the month-by-month level of the late months.
+- **In-sample coverage.** When `calibrate` keeps the pace of closing by month, its paces are fitted so that every
+  month's expected closes match the export's: the in-sample band is centred on the actuals by construction, so a
+  good in-sample coverage proves little. Only the held-out months test a forecast.
 - **Bands from few replications.** {BACKTEST_REPS} replications make a rough P10–P90: rerun with `--reps 50` before
   quoting a coverage. And a coverage over {len(held)} months is known only to ± {held_se:.0%} (one binomial SE, in
   `coverage.csv`).
@@ -250,4 +253,4 @@ check("held-out months inside the band", answer_inside_held_out, float(band["hel
 # %%
 trusted = "conversion" if rates["inside"] and band["held out"][0] < band["held out"][1] / 2 else "timing"
 check_choice("what to trust", answer_trust, trusted,
-             why="the in-sample conversion sat inside its band; the held-out months all fell outside theirs")
+             why="the in-sample conversion sat inside its band; most held-out months fell outside theirs")
