@@ -45,6 +45,7 @@ def page(lab: Lab) -> pn.viewable.Viewable:
         "90 days after the CRO starts", value=start.playbook, width=300)
     widgets["comp_plan"] = pn.widgets.Select(name="CRO comp plan", options={v: k for k, v in COMP_WORDS.items()},
                                              value=start.comp_plan, width=300)
+    initial = {name: w.value for name, w in widgets.items()}  # in the widgets' own types (an int for an IntSlider)
     reset = pn.widgets.Button(name="Back to the baseline", button_type="light", width=300)
 
     charts = lab_charts.build()
@@ -56,7 +57,11 @@ def page(lab: Lab) -> pn.viewable.Viewable:
     def current() -> Settings:
         return Settings(**{name: w.value for name, w in widgets.items()})
 
+    resetting = False
+
     def refresh(*_: object) -> None:
+        if resetting:  # "Back to the baseline" sets every widget, then refreshes once
+            return
         widgets["playbook"].disabled = widgets["cro"].value == "none"
         body.loading = True
         try:
@@ -78,8 +83,13 @@ def page(lab: Lab) -> pn.viewable.Viewable:
             body.loading = False
 
     def back(*_: object) -> None:
-        for name, w in widgets.items():
-            w.value = values[name]
+        nonlocal resetting
+        resetting = True
+        try:
+            for name, w in widgets.items():
+                w.value = initial[name]
+        finally:
+            resetting = False
         refresh()
 
     for name, w in widgets.items():
@@ -88,9 +98,7 @@ def page(lab: Lab) -> pn.viewable.Viewable:
     refresh()
 
     sidebar = pn.Column("### Your company", *widgets.values(), reset,
-                        pn.pane.Markdown("Baseline: 2.25 prospects a week, 3 engineers, 65-day POVs, 60 % "
-                                         "completed, 60 % of negotiations won, 2 founder meetings a week, 45 days of "
-                                         "patience, a fractional CRO on the multiplicative plan.", width=300),
+                        pn.pane.Markdown(f"Baseline: {start.words()}", width=300),
                         width=330)
     grid = pn.GridBox(*charts.all(), ncols=2)
     main = pn.Column(pn.pane.Markdown(INTRO.format(reps=lab.reps), sizing_mode="stretch_width"), status, body,

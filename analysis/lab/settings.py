@@ -10,7 +10,7 @@ start delay, exactly as a ``[cro] playbook`` in a scenario file is (:func:`simul
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -81,10 +81,14 @@ class Settings:
         """These settings with some changed (``settings.but(engineers=4)``)."""
         return replace(self, **changes)
 
-    def changed(self, other: Settings) -> dict[str, tuple[Any, Any]]:
-        """The fields that differ from ``other``: name -> (other's, this one's)."""
-        mine, theirs = asdict(self), asdict(other)
-        return {f.name: (theirs[f.name], mine[f.name]) for f in fields(self) if mine[f.name] != theirs[f.name]}
+    def words(self) -> str:
+        """The settings in a sentence, for the page."""
+        patience = f"{self.patience_days:g} days of patience for an engineer"
+        return (f"{self.arrivals_per_week:g} prospects a week, {self.engineers} solution engineers, "
+                f"{self.pov_days:g}-day POVs on average, {self.pov_completion_pct} % of POVs completed, "
+                f"{self.win_pct} % of negotiations won, {self.founder_meetings_per_week:g} founder meetings a week, "
+                f"{patience}; {CRO_WORDS[self.cro]}{' running the playbook' if self.playbook else ''}, paid by the "
+                f"{COMP_WORDS[self.comp_plan].split(':')[0].lower()} plan.")
 
 
 @lru_cache(maxsize=4)

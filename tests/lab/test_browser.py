@@ -1,6 +1,6 @@
 """The lab in a real browser: `funnelsim lab` served in a subprocess, opened in headless Chromium (Debian's, driven by
-Playwright), the engineers slider moved with the keyboard as a person would, and every KPI figure on the page
-checked against what the model computes for the new settings.
+Playwright), the engineers slider moved with the keyboard as a person would, every KPI figure on the page
+checked against what the model computes for the new settings, and the reset button bringing the baseline back.
 
 Chromium comes from the OS (`.ci/run` installs it; Playwright's own browser download is not reachable). Without
 it the test is skipped on a developer's machine and fails under CI, where a skipped browser test would hide a
@@ -47,18 +47,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab_url() -> Iterator[str]:
+def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "simulation.cli", "lab", "--port", str(port), "--no-browser", "--seed", str(SEED),
-         "--reps", str(REPS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path_factory.mktemp("lab") / "server.log"  # a file, not a pipe: a chatty server never blocks on it
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "simulation.cli", "lab", "--port", str(port), "--no-browser", "--seed", str(SEED),
+             "--reps", str(REPS)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                said = server.stdout.read() if server.stdout else ""
-                pytest.fail(f"funnelsim lab exited with {server.returncode}: {said}")
+                pytest.fail(f"funnelsim lab exited with {server.returncode}: {log.read_text()}")
             with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as answer:
                 if answer.status == 200:
                     break
@@ -105,6 +106,10 @@ def test_moving_the_engineers_slider_updates_the_figures(lab_url: str, tmp_path:
                     assert cell.inner_text().strip() == getattr(row, side), (row.key, side)
             assert page.locator("[data-challenge]").count() == 4
             page.screenshot(path=str(tmp_path / "lab.png"), full_page=True)
+
+            page.get_by_role("button", name="Back to the baseline").click()
+            expect(status).to_contain_text("your company is the baseline", timeout=20_000)
+            expect(nnarr).to_have_text(shown_before)
         finally:
             browser.close()
     assert (tmp_path / "lab.png").stat().st_size > 10_000
