@@ -91,7 +91,7 @@ CHALLENGES: Final = (
     Challenge(
         "efficient_growth",
         "Reach $1.5M NNARR in 12 months with C2RE under 1.2, on today's inflow",
-        "The baseline books the NNARR but spends $1.35 per dollar of it. What makes each dollar cheaper?",
+        "The baseline books the NNARR but spends more than $1.20 per dollar of it. What makes each dollar cheaper?",
         (Goal("nnarr_12m", ">=", 1_500_000), Goal("c2re_12m", "<", 1.2)),
         (Rule("arrivals_per_week", "=="),),
     ),
