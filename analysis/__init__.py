@@ -12,6 +12,7 @@
   ``sensitivity``, ``dashboard``, ``autopsy``, ``health``, ``import``, ``calibrate``, ``backtest``), wired by the
   composition root :mod:`simulation.cli`.
 * :mod:`analysis.style`: the one look of every chart and page (imports nothing of funnelsim).
+* :mod:`analysis.lab`: the funnel lab in the browser (``funnelsim lab``, Panel), composing the layers above.
 
 Imports run one way (``tests/test_layout.py`` enforces it): ``kpi`` imports from ``simulation`` only the table
 schema and the error type; ``montecarlo``, ``report`` and ``crm`` import ``kpi``, ``style`` and ``simulation``, never

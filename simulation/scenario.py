@@ -387,11 +387,19 @@ FixFile = create_model(
 
 
 def apply_patch(scenario: Scenario, patch: dict[str, dict[str, Any]]) -> Scenario:
-    """``scenario`` with the given sections' fields replaced (each section re-validated as a whole)."""
+    """``scenario`` with the given sections' fields replaced (each section re-validated as a whole).
+
+    A fix patches only the fixable sections (:data:`FIXABLE`; its file is checked when read); a whole variant, such
+    as the browser lab's sliders, may also patch ``arrivals``, ``cro``, ``comp``, ``targets`` or the ``scenario``
+    header, whose prospects then differ from the base's.
+    """
     update: dict[str, Section] = {}
     for name, fields in patch.items():
-        current = getattr(scenario, name).model_dump(by_alias=True)
-        update[name] = SECTION_TYPES[name].model_validate({**current, **fields})
+        section = getattr(scenario, name)
+        if not isinstance(section, Section):
+            raise KeyError(f"{name}: not a section this scenario has")
+        kind = SECTION_TYPES.get(name, type(section))
+        update[name] = kind.model_validate({**section.model_dump(by_alias=True), **fields})
     return scenario.model_copy(update=update)
 
 

@@ -1,7 +1,7 @@
 """The command line of the analysis commands: arguments only, in the order ``funnelsim --help`` lists them.
 
 ``kpis``; ``forecast``, ``compare``, ``sensitivity``; ``import``, ``calibrate``, ``backtest``; ``dashboard``,
-``autopsy``, ``health``. Building the parser imports neither pandas, SciPy nor Matplotlib, so ``--help`` and a
+``autopsy``, ``health``; ``lab``. Building the parser imports neither pandas, SciPy nor Matplotlib, so ``--help`` and a
 mistyped option answer at once; each command names its handler as ``"module:function"`` (the modules beside this
 one), which :mod:`simulation.cli` imports only when the command runs.
 """
@@ -24,6 +24,7 @@ def register(commands: Any) -> None:
     _monte_carlo(commands)
     _crm(commands)
     _reports(commands)
+    _lab(commands)
 
 
 def timestamp(text: str) -> Any:
@@ -209,3 +210,19 @@ def _report_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")
     parser.add_argument("--revenue", type=Path, help="revenue CSV (with a deals CSV): adds GRR")
     parser.add_argument("--resources", type=Path, help="resources CSV (with a deals CSV): adds the SE/founder chart")
+
+
+def _lab(commands: Any) -> None:
+    lab = commands.add_parser(
+        "lab",
+        help="the funnel lab in the browser: sliders, the baseline beside your company, challenges",
+        description="Serve the funnel lab on http://127.0.0.1:PORT/ (this machine only): move sliders (arrivals, "
+        "engineers, POV length and completion, win rate, founder time, patience, CRO, comp plan) and see the funnel, "
+        "the engineer queue, cycle and SCCR by quarter, the NNARR fan, C2RE and the bonus against the baseline. "
+        "Needs the lab extra: pip install -e '.[lab]'.",
+    )
+    lab.add_argument("--port", type=int, default=5006, help="port on 127.0.0.1 (default 5006)")
+    lab.add_argument("--no-browser", dest="browser", action="store_false", help="do not open a browser tab")
+    lab.add_argument("--reps", type=reps_arg, default=30, help="replications per run (default 30: about 0.3 s)")
+    lab.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
+    lab.set_defaults(handler="analysis.commands.lab:lab_command")

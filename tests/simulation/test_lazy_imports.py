@@ -33,7 +33,8 @@ def loaded_by(argv: list[str]) -> set[str]:
     return set(json.loads(done.stdout))
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["forecast", "--help"], ["schema"], ["schema", "--tables"]])
+@pytest.mark.parametrize("argv", [["--help"], ["forecast", "--help"], ["lab", "--help"], ["schema"],
+                                  ["schema", "--tables"]])
 def test_help_and_schema_load_no_heavy_library(argv: list[str]) -> None:
     assert not {name for name in loaded_by(argv) if name.split(".")[0] in HEAVY}
 
@@ -56,7 +57,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 def test_every_command_names_a_handler_that_exists() -> None:
     commands = _subcommands(cli.build_parser())
     assert {"run", "validate", "schema", "kpis", "forecast", "compare", "sensitivity", "import", "calibrate",
-            "backtest", "dashboard", "autopsy", "health"} <= set(commands)
+            "backtest", "dashboard", "autopsy", "health", "lab"} <= set(commands)
     for name, parser in commands.items():
         handler = cli.handler(argparse.Namespace(handler=parser.get_default("handler")))
         assert callable(handler), name
