@@ -65,7 +65,8 @@ def store(script: Path) -> Path:
         nb = execute(script, Path(scratch))
     target = script.with_suffix(".ipynb")
     partial = target.with_suffix(".ipynb.partial")
-    jupytext.write(nb, partial, fmt="ipynb")
+    with partial.open("w", encoding="utf-8") as handle:  # a file handle: jupytext judges a path by its extension
+        jupytext.write(nb, handle, fmt="ipynb")
     partial.replace(target)
     return target
 
