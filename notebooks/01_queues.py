@@ -19,7 +19,7 @@
 # for a free slot; if the wait is too long, the prospect gives up and buys elsewhere. This lesson looks at that
 # queue the way an operations person would:
 #
-# 1. the shipped company's engineers and their queue over 18 months, on one sample path;
+# 1. the shipped company's engineers and their queue over its horizon, on one sample path;
 # 2. **Little's law**: the time deals spend waiting and the length of the queue are one number counted two ways;
 # 3. the textbook formula for a queue with several servers (**Erlang C**), against the simulator, and the wall
 #    waits hit as the engineers approach 100 % busy;
@@ -233,8 +233,8 @@ Markdown(
 # %% [markdown]
 # ## One engineer more, or one fewer
 #
-# Back to the real company (triangular 45–90 day POVs, stalls, extensions, patience). Three versions of it, the
-# same 60 replications each (common random numbers: replication *k* sees the same prospects in all three), reduced
+# Back to the real company (its triangular POV lengths, stalls, extensions, patience). Three versions of it, the
+# same replications each (common random numbers: replication *k* sees the same prospects in all three), reduced
 # to the forecast's KPIs by `reduce_record`, as `funnelsim compare` does.
 
 # %%
@@ -272,8 +272,8 @@ Markdown(
 )
 
 # %% [markdown]
-# **What to take to the board:** ask how busy the scarce people are, not only how many there are. Below about
-# 80 % an extra engineer buys little; near 100 % the queue, not the POV, is the sales cycle, and with patient
+# **What to take to the board:** ask how busy the scarce people are, not only how many there are. Well below the
+# wall an extra engineer buys little; near 100 % the queue, not the POV, is the sales cycle, and with patient
 # prospects an overload hides as lost deals rather than a long queue.
 #
 # ## Your turn

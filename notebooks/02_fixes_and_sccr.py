@@ -49,7 +49,7 @@ FIXES = {name: scenario(f"fixes/{name}") for name in ("self_serve_sandbox", "ext
 company = load_scenario(BASE)
 
 # %% [markdown]
-# ## At most 1.5×, and only at the bottleneck
+# ## How much can a shorter POV give, at most?
 #
 # Little's law (lesson 1) read for throughput: **POVs finished per day = POVs in progress ÷ days per POV**. If the
 # POV slots are full, a shorter POV moves more POVs through the same slots. If they are not, a shorter POV only
