@@ -161,8 +161,8 @@ one, many = throughput.loc[ENGINEERS[0]], throughput.loc[ENGINEERS[-1]]
 Markdown(
     f"The sandbox multiplies each POV's length by {factor:.2f}, so Little's law caps its gain at "
     f"{1 / factor:.2f}×. With **{ENGINEERS[0]} engineer** the slots are the limit and the sandbox moves "
-    f"{one['mean']:.2f}× as many POVs through them (seeds {one['low']:.2f}–{one['high']:.2f}): close to the "
-    f"ceiling, which stays out of reach because extensions are not shortened. With **{ENGINEERS[-1]} engineers** "
+    f"{one['mean']:.2f}× as many POVs through them (seeds {one['low']:.2f}–{one['high']:.2f}): on average just "
+    "under the ceiling (extensions are not shortened; single seeds swing either side of it). With **{ENGINEERS[-1]} engineers** "
     f"nobody waits: {many['mean']:.2f}× — the same POVs, each finishing sooner. A shorter POV cannot create "
     "prospects: it raises revenue capacity only where the engineers are the bottleneck, and otherwise brings "
     "revenue forward once."

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from analysis import style
 
@@ -30,7 +31,7 @@ def spread_against_target(values: np.ndarray, target: float, *, title: str, xlab
         ax.axvline(target, color=style.SECONDARY, lw=2.2, label=f"target {style.money(target)}: P(hit) = {hit:.0%}")
         ax.xaxis.set_major_formatter(style.MONEY_AXIS)
         ax.set(title=title, xlabel=xlabel, ylabel="replications")
-        ax.legend(loc="upper right", fontsize=10)
+        ax.legend(loc="center right", fontsize=10)
     return fig
 
 
@@ -44,6 +45,7 @@ def monthly_sources(table: pd.DataFrame, title: str) -> Figure:
         for name, colour in zip(table.columns, style.SERIES, strict=False):
             ax.bar(list(table.index), table[name], bottom=bottom, color=colour, label=str(name))
             bottom += table[name].to_numpy(dtype=float)
+        ax.set_ylim(0, 1.15 * float(bottom.max()))  # room for the legend above the tallest bar
         ax.yaxis.set_major_formatter(style.MONEY_AXIS)
         ax.set(title=title, xlabel="month of close", ylabel="NNARR booked that month (mean, USD)")
         ax.legend(loc="upper left", fontsize=10)
@@ -70,6 +72,7 @@ def precision_by_reps(reps: Sequence[int], se_share: Sequence[float], se_mean: S
         right.set(title="Mean 6-month NNARR", ylabel="standard error (share of the mean)")
         for ax in (left, right):
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))  # 10, 100, 1,000: no mathtext
             ax.set_xlabel("replications (log scale)")
             ax.yaxis.set_major_formatter(style.PERCENT_AXIS)
             ax.set_ylim(bottom=0)
