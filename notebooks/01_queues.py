@@ -39,14 +39,12 @@ from IPython.display import Markdown
 
 from analysis import style
 from analysis.kpi.utilisation import usage
-from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.teaching import queue_charts, queues
 from analysis.teaching.display import show
 from analysis.teaching.exercises import check
 from analysis.teaching.paths import scenario
 from simulation import load_scenario, simulate
 from simulation.queueing import erlang_a, erlang_c_wait
-from simulation.replications import run_replications
 from simulation.scenario import apply_patch
 
 SEED = 7  # one fixed seed: the same prospects every time the lesson runs
@@ -105,15 +103,8 @@ show(queue_charts.engineers_over_time(weekly, f"The shipped company's solution e
 
 # %%
 short = apply_patch(company, {"pov": {"solution_engineers": 2}})
-books = {}
-for name, sc in (("3 engineers (shipped)", company), ("2 engineers", short)):
-    out = simulate(sc, SEED)
-    visits = queues.queue_visits(out.deals, "solution_engineers", start, end)
-    books[name] = {"queue_area": queues.queue_area(out.resources, "solution_engineers", start, end),
-                   "pov_waits": visits.loc[visits["visit"] == "POV", "days"].sum(),
-                   "extension_waits": visits.loc[visits["visit"] == "extension", "days"].sum(),
-                   "visits": len(visits), "gave_up": int(visits["gave_up"].sum())}
-books = pd.DataFrame(books).T
+books = pd.DataFrame({"3 engineers (shipped)": queues.little_books(company, SEED),
+                      "2 engineers": queues.little_books(short, SEED)}).T
 for name, row in books.iterrows():  # the two sides balance, to rounding, in both companies
     assert math.isclose(row["queue_area"], row["pov_waits"] + row["extension_waits"], rel_tol=1e-9), name
 books.round(2)
@@ -208,8 +199,9 @@ Markdown(
 mean_patience = patience.mean
 mmcm = queues.bare_queue(company, MEAN_POV, mean_patience)
 PATIENT_LOADS = [0.7, 0.9, 1.1, 1.3]
-impatient = queues.waits_by_load(mmcm, PATIENT_LOADS, MEAN_POV, horizon_days=3_000, settle_days=500, reps=4,
-                                 seed=2028)
+PATIENT_HORIZON, PATIENT_REPS = 3_000, 4
+impatient = queues.waits_by_load(mmcm, PATIENT_LOADS, MEAN_POV, horizon_days=PATIENT_HORIZON, settle_days=500,
+                                 reps=PATIENT_REPS, seed=2028)
 gave_up = queues.mean_with_se(impatient, "utilisation", "gave_up")
 gave_up["erlang_a"] = [erlang_a(u * slots / MEAN_POV, MEAN_POV, slots, mean_patience).abandon_share
                        for u in gave_up.index]
@@ -224,7 +216,8 @@ a, b, z = PATIENT_LOADS[1:]
 Markdown(
     f"With a mean patience of {mean_patience:.0f} days, the share giving up grows smoothly with the load: "
     f"{gave_up.loc[a, 'erlang_a']:.1%} at {a:.0%}, {gave_up.loc[b, 'erlang_a']:.1%} at {b:.0%} and "
-    f"{gave_up.loc[z, 'erlang_a']:.1%} at {z:.0%} by the formula (simulated, 4 runs of 3,000 days each: "
+    f"{gave_up.loc[z, 'erlang_a']:.1%} at {z:.0%} by the formula (simulated, {PATIENT_REPS} runs of "
+    f"{PATIENT_HORIZON:,} days each: "
     f"{gave_up.loc[a, 'mean']:.1%}, {gave_up.loc[b, 'mean']:.1%}, {gave_up.loc[z, 'mean']:.1%}). "
     "Patience hides the wall: the queue looks calm, and the overload shows up as prospects lost before their "
     "POV, a loss a CRO reads as *weak demand* unless the CRM records where they were lost."
@@ -238,16 +231,8 @@ Markdown(
 # to the forecast's KPIs by `reduce_record`, as `funnelsim compare` does.
 
 # %%
-ENGINEERS = [2, 3, 4]
-REPLICATIONS = 60
-rows = {}
-for n in ENGINEERS:
-    variant = apply_patch(company, {"pov": {"solution_engineers": n}})
-    kpis = run_replications(variant, 11, REPLICATIONS, reduce_record).kpis
-    rows[n] = {"offered_load": queues.engineer_load(variant).utilisation,
-               "utilisation": kpis["se_utilisation"].mean(), "gave_up_share": kpis["pov_queue_abandon_rate"].mean(),
-               "wait_end_days": kpis["se_wait_end"].mean(), "nnarr_12m": kpis["nnarr_12m"].mean()}
-options = pd.DataFrame(rows).T.rename_axis("solution engineers")
+ENGINEERS, REPLICATIONS = [2, 3, 4], 60
+options = queues.staffing_options(company, ENGINEERS, REPLICATIONS, seed=11)
 options.round(3)
 
 # %%

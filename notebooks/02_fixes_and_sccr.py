@@ -35,13 +35,13 @@ from analysis.kpi import cycle
 from analysis.montecarlo import compare
 from analysis.montecarlo.charts import forest_plot
 from analysis.montecarlo.fast_reducer import reduce_record
-from analysis.teaching import fix_charts
+from analysis.teaching import fix_charts, fixes
 from analysis.teaching.display import show
 from analysis.teaching.exercises import check, check_choice
 from analysis.teaching.paths import scenario
-from simulation import load_fix, load_scenario, simulate
+from simulation import load_fix, load_scenario
 from simulation.replications import run_replications
-from simulation.scenario import apply_patch, regimes
+from simulation.scenario import OpenDeals, Pipeline, apply_patch, regimes
 
 BASE = scenario("ai_startup")
 FIXES = {name: scenario(f"fixes/{name}") for name in ("self_serve_sandbox", "extra_solution_engineer",
@@ -131,28 +131,14 @@ Markdown(
 # ## When does a shorter POV raise throughput?
 #
 # Take the sandbox and vary the number of engineers: one engineer (the slots are the limit) up to five (nobody
-# waits). For each staffing level, six seeds with and without the sandbox (same prospects), counting POVs started
-# per month once the fix has settled in.
+# waits). For each staffing level, a few seeds with and without the sandbox (same prospects), counting POVs started
+# once the fix has settled in.
 
 # %%
-SEEDS, ENGINEERS = range(1, 7), [1, 2, 3, 5]
+SEEDS, ENGINEERS, SETTLED_DAY = range(1, 7), [1, 2, 3, 5], 180
 sandbox = load_scenario(BASE, [FIXES["self_serve_sandbox"]])
 factor = regimes(sandbox)[-1][1].pov.duration_days.mean / company.pov.duration_days.mean
-settled = pd.Timestamp(company.scenario.start_date) + pd.Timedelta(days=180)
-
-
-def povs_started(sc, seed):
-    d = simulate(sc, seed).deals
-    return int((d["pov_started"] >= settled).sum())
-
-
-rows = []
-for n in ENGINEERS:
-    staffed = {"baseline": apply_patch(company, {"pov": {"solution_engineers": n}}),
-               "sandbox": apply_patch(sandbox, {"pov": {"solution_engineers": n}})}
-    ratios = [povs_started(staffed["sandbox"], s) / povs_started(staffed["baseline"], s) for s in SEEDS]
-    rows.append({"engineers": n, "mean": np.mean(ratios), "low": np.min(ratios), "high": np.max(ratios)})
-throughput = pd.DataFrame(rows).set_index("engineers").rename_axis("solution engineers")
+throughput = fixes.throughput_by_staffing(company, sandbox, ENGINEERS, SEEDS, after_day=SETTLED_DAY)
 show(fix_charts.throughput_ratio(throughput, 1 / factor, "Self-serve sandbox: extra POV throughput by staffing"))
 throughput.round(2)
 
@@ -162,7 +148,8 @@ Markdown(
     f"The sandbox multiplies each POV's length by {factor:.2f}, so Little's law caps its gain at "
     f"{1 / factor:.2f}×. With **{ENGINEERS[0]} engineer** the slots are the limit and the sandbox moves "
     f"{one['mean']:.2f}× as many POVs through them (seeds {one['low']:.2f}–{one['high']:.2f}): on average just "
-    "under the ceiling (extensions are not shortened; single seeds swing either side of it). With **{ENGINEERS[-1]} engineers** "
+    "under the ceiling (extensions are not shortened; single seeds swing either side of it). "
+    f"With **{ENGINEERS[-1]} engineers** "
     f"nobody waits: {many['mean']:.2f}× — the same POVs, each finishing sooner. A shorter POV cannot create "
     "prospects: it raises revenue capacity only where the engineers are the bottleneck, and otherwise brings "
     "revenue forward once."
@@ -173,15 +160,27 @@ Markdown(
 #
 # SCCR is the % reduction of the average sales cycle (arrival to close, won deals) against the previous quarter.
 # The forecast reduces every replication to its SCCR per quarter, so the comparison above holds it too. Next to
-# the baseline and the sandbox (from its start day, in the first quarter), the baseline **started empty**
-# (`warmup_days = 0`): a funnel with no deals open on day one, the same prospects after it.
+# the baseline and the sandbox (from its start day, in the first quarter), two other openings of the same
+# company, with the same prospects after the start date:
+#
+# - **started empty** (`warmup_days = 0`): a funnel with no deals open on day one;
+# - **an inherited, stale pipeline**: a new CRO takes over the deals really open today, given in `[pipeline]` as
+#   counts per stage with their age (`[[pipeline.open]]` in the scenario file, or `pipeline.csv` in the deals
+#   schema), which replace the warm-up. Here, deals that have been stuck for months.
 
 # %%
 cold = company.model_copy(update={"scenario": company.scenario.model_copy(update={"warmup_days": 0})})
+stale = company.model_copy(update={"pipeline": Pipeline(open=(
+    OpenDeals(stage="pov_queue", count=6, age_days=120, days_in_stage=40),
+    OpenDeals(stage="pov", count=10, age_days=160, days_in_stage=70),
+    OpenDeals(stage="negotiation", count=8, age_days=220, days_in_stage=20),
+))})
 started_empty = run_replications(cold, SEED, REPS, reduce_record).kpis
+inherited = run_replications(stale, SEED, REPS, reduce_record).kpis
 quarters = [c for c in baseline.columns if c.startswith("sccr_")]
 means = pd.DataFrame({"baseline": baseline[quarters].mean(), "sandbox": variants["self_serve_sandbox"][quarters].mean(),
-                      "baseline started empty": started_empty[quarters].mean()})
+                      "baseline started empty": started_empty[quarters].mean(),
+                      "stale pipeline inherited": inherited[quarters].mean()})
 means.index = [q.removeprefix("sccr_") for q in quarters]
 sandbox_delta = deltas[(deltas["fix"] == "self_serve_sandbox") & deltas["metric"].isin(quarters)].set_index("metric")
 sandbox_delta.index = means.index
@@ -192,18 +191,26 @@ means.round(3)
 peak = sandbox_delta["mean_delta"].idxmax()
 later = sandbox_delta.drop(index=peak)
 clear_later = later[(later["ci_low"] > 0) | (later["ci_high"] < 0)]
+good = int((sandbox_delta["ci_low"] > 0).sum())
+settled_quarters = [str(q) for q, r in sandbox_delta.iterrows() if r["ci_low"] <= 0 <= r["ci_high"]]
 young = means["baseline started empty"].first_valid_index()  # the first quarter an empty start can compare
 Markdown(
     f"The sandbox's SCCR gain peaks in **{peak}** ({sandbox_delta.loc[peak, 'mean_delta']:+.1%} against the "
     f"baseline, CI {sandbox_delta.loc[peak, 'ci_low']:+.1%} to {sandbox_delta.loc[peak, 'ci_high']:+.1%}), as "
     f"the shorter POVs reach their closes; in the other quarters the change is within "
     f"{later['mean_delta'].abs().max():.1%} of zero, and {len(clear_later)} of {len(later)} of them show a change "
-    "whose CI excludes zero. **SCCR is a rate of change**: a one-time fix gives one good quarter or two, then noise "
-    "around zero; a CRO cannot compress the cycle every quarter from one sandbox. The baseline started empty reads "
+    f"whose CI excludes zero. **SCCR is a rate of change**: here the one-time fix gives {good} quarters whose "
+    f"gain is clear, while the shorter POVs reach their closes, then changes that cannot be told from zero "
+    f"({', '.join(settled_quarters)}); a CRO cannot compress the cycle every quarter from one sandbox. The baseline started empty reads "
     f"SCCR {means.loc[young, 'baseline started empty']:+.1%} in {young} against "
     f"{means.loc[young, 'baseline']:+.1%} warm (in its first quarter it closed too few deals to compare): a young pipeline closes its fastest deals first, so its cycle seems "
     "to lengthen with nothing wrong. funnelsim starts warm for that reason (README, *Warm start*); a company that "
-    "has just started selling sees exactly this effect."
+    "has just started selling sees exactly this effect. The inherited stale pipeline does the opposite: its old "
+    f"deals close early with long cycles, so the next quarter reads SCCR "
+    f"{means.loc[means.index[0], 'stale pipeline inherited']:+.1%} in {means.index[0]} (warm: "
+    f"{means.loc[means.index[0], 'baseline']:+.1%}) with nothing fixed. **A new CRO's first SCCR reports what "
+    "they inherited**: judge a fix on the same pipeline with and without it, as above, not on the change since "
+    "last quarter."
 )
 
 # %%
@@ -222,8 +229,8 @@ Markdown(
 # 2. **Pairing pays.** Run the **sandbox** again with seed `SEED + 1` and compute how many times narrower its
 #    paired CI on 12-month NNARR is than the unpaired one (as done above for the engineer).
 # 3. **Two engineers, sandbox.** With two engineers, by what factor does the sandbox multiply the POVs started
-#    after the fix settles (the mean over the six seeds, as in the throughput table)? Compute it with
-#    `povs_started` for `ENGINEERS = [2]`; do not read it off the table.
+#    after the fix settles (the mean over the seeds, as in the throughput table)? Compute it with
+#    `fixes.povs_started` for each seed of `SEEDS`; do not read it off the table.
 
 # %%
 first_fix = None  # e.g. "simplified_pov"
@@ -243,4 +250,5 @@ check("pairing pays", sandbox_narrower, (u["ci_high"] - u["ci_low"]) / (p["ci_hi
 
 # %%
 check("two engineers, sandbox", two_engineer_ratio, throughput.loc[2, "mean"], rel=0.01,
-      hint="mean over SEEDS of povs_started(sandbox with 2 engineers, s) / povs_started(baseline with 2, s)")
+      hint="mean over SEEDS of fixes.povs_started(sandbox with 2 engineers, s, SETTLED_DAY) / the same for the "
+           "baseline with 2")

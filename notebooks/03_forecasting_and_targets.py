@@ -30,15 +30,14 @@ import pandas as pd
 from IPython.display import Markdown
 
 from analysis import style
-from analysis.kpi import nnarr
 from analysis.montecarlo import charts, forecast
 from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.montecarlo.reducer import month_ends
-from analysis.teaching import forecast_charts
+from analysis.teaching import forecast_charts, forecasts
 from analysis.teaching.display import show
 from analysis.teaching.exercises import check
 from analysis.teaching.paths import scenario
-from simulation import load_scenario, simulate
+from simulation import load_scenario
 from simulation.replications import run_replications
 
 company = load_scenario(scenario("ai_startup"))
@@ -99,21 +98,10 @@ Markdown(
 
 # %%
 SOURCE_SEEDS = range(40)
-six_end = start + pd.DateOffset(months=6)
 MONTHS = pd.period_range(start, periods=6, freq="M")  # the six calendar months the 6-month window covers
-by_month, fastest = [], []
-for seed in SOURCE_SEEDS:
-    d = simulate(company, seed).deals
-    already_open = d["id"].str.startswith("P")
-    by_month.append(pd.DataFrame({
-        name: {str(month): nnarr.nnarr(part, month).nnarr for month in MONTHS}
-        for name, part in (("open on the start date", d[already_open]), ("arrived after it", d[~already_open]))
-    }))
-    new_wins = d[~already_open & (d["outcome"] == "won")]
-    fastest.append(((new_wins["closed"] - new_wins["arrived"]).dt.total_seconds() / 86400).min())
-sources = pd.concat(by_month).groupby(level=0).mean()
+sources, fastest = forecasts.nnarr_sources(company, SOURCE_SEEDS, MONTHS)
 show(forecast_charts.monthly_sources(sources, f"Where the first six months' NNARR comes from ({len(SOURCE_SEEDS)} seeds)"))
-share_open = sources["open on the start date"].sum() / sources.sum().sum()
+share_open = sources[forecasts.OPEN].sum() / sources.sum().sum()
 Markdown(
     f"Over the first six months, **{share_open:.0%}** of NNARR comes from deals open on the start date. The fastest "
     f"new prospect to be won took {np.min(fastest):.0f} days from arrival to close (median over seeds of the "

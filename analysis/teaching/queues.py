@@ -109,3 +109,32 @@ def mean_with_se(table: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
     """Mean and standard error of ``column`` per value of ``by``."""
     grouped = table.groupby(by)[column]
     return pd.DataFrame({"mean": grouped.mean(), "se": grouped.std(ddof=1) / np.sqrt(grouped.count())})
+
+
+def little_books(scenario: Scenario, seed: int) -> dict[str, float]:
+    """Both sides of Little's law for one run of ``scenario``: the engineer queue's area over the horizon, and the
+    days its POV visits and its extension visits lasted in it (with how many visits, and how many gave up)."""
+    out = simulate(scenario, seed)
+    start, end = out.start_date, out.start_date + out.horizon_days * DAY
+    visits = queue_visits(out.deals, "solution_engineers", start, end)
+    return {"queue_area": queue_area(out.resources, "solution_engineers", start, end),
+            "pov_waits": float(visits.loc[visits["visit"] == "POV", "days"].sum()),
+            "extension_waits": float(visits.loc[visits["visit"] == "extension", "days"].sum()),
+            "visits": len(visits), "gave_up": int(visits["gave_up"].sum())}
+
+
+def staffing_options(scenario: Scenario, engineers: Sequence[int], reps: int, seed: int) -> pd.DataFrame:
+    """``scenario`` with each number of ``engineers``, ``reps`` replications each from one ``seed`` (common random
+    numbers, reduced as ``funnelsim forecast`` reduces them): offered load, simulated utilisation, share of the
+    prospects reaching the queue who gave up, mean wait of the last 90 days, 12-month NNARR (means)."""
+    from analysis.montecarlo.fast_reducer import reduce_record  # the forecast's reducer: imported when used
+    from simulation.replications import run_replications
+
+    rows = {}
+    for n in engineers:
+        variant = apply_patch(scenario, {"pov": {"solution_engineers": n}})
+        kpis = run_replications(variant, seed, reps, reduce_record).kpis
+        rows[n] = {"offered_load": engineer_load(variant).utilisation, "utilisation": kpis["se_utilisation"].mean(),
+                   "gave_up_share": kpis["pov_queue_abandon_rate"].mean(), "wait_end_days": kpis["se_wait_end"].mean(),
+                   "nnarr_12m": kpis["nnarr_12m"].mean()}
+    return pd.DataFrame(rows).T.rename_axis("solution engineers")
