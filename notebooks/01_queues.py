@@ -128,7 +128,7 @@ Markdown(
 short_outcome = simulate(short, SEED)
 short_visits = queues.queue_visits(short_outcome.deals, "solution_engineers", start, end)
 show(queue_charts.littles_law_picture(short_visits, start, end,
-                                      "Little's law, two engineers: the shaded area is the total waiting time"))
+                                      "Little's law, two engineers: shaded area = deal-days waited"))
 
 # %% [markdown]
 # Read it two ways. **Vertically**, the gap between the curves on a day is the number of deals waiting that day.

@@ -48,7 +48,7 @@ def sccr_by_quarter(means: pd.DataFrame, delta: pd.DataFrame, *, fix: str, reps:
                      label=str(name))
         left.set_xticks(x, list(means.index))
         left.set(title="Mean SCCR per quarter", ylabel="SCCR: cycle shortened vs previous quarter")
-        left.legend(loc="upper left", fontsize=9)
+        left.legend(loc="upper right", fontsize=9)  # the later quarters sit near zero: room there
         right.errorbar(x, delta["mean_delta"], yerr=[delta["mean_delta"] - delta["ci_low"],
                                                      delta["ci_high"] - delta["mean_delta"]],
                        fmt="o", color=style.PRIMARY, capsize=4)
