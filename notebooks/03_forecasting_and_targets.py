@@ -105,7 +105,7 @@ share_open = sources[forecasts.OPEN].sum() / sources.sum().sum()
 Markdown(
     f"Over the first six months, **{share_open:.0%}** of NNARR comes from deals open on the start date. The fastest "
     f"new prospect to be won took {np.min(fastest):.0f} days from arrival to close (median over seeds of the "
-    f"fastest: {np.median(fastest):.0f} days), so a new prospect's revenue cannot show before month "
+    f"fastest: {np.median(fastest):.0f} days), so a new prospect's revenue rarely shows before month "
     f"{math.ceil(np.median(fastest) / 30.44)}. A 6-month target is a target on **today's pipeline**: set it from "
     "the open deals (and the forecast), and judge a new CRO's playbook on the 12-month figure, where new prospects "
     "count."
