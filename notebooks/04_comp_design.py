@@ -39,7 +39,7 @@ from IPython.display import Markdown
 from analysis.kpi import comp, evaluation, nnarr, retention, snapshot
 from analysis.teaching import comp_charts
 from analysis.teaching.exercises import check, check_choice
-from analysis.teaching.figure_display import show
+from analysis.teaching.display import show
 from analysis.teaching.paths import scenario
 from simulation import Outcome, load_scenario, simulate
 

@@ -40,7 +40,7 @@ from analysis.report import autopsy, dashboard, inputs
 from analysis.style import money
 from analysis.teaching import dashboard_charts
 from analysis.teaching.exercises import check, check_choice
-from analysis.teaching.figure_display import report_page, show
+from analysis.teaching.display import report_page, show
 from analysis.teaching.paths import scenario
 from simulation import cli, load_scenario, simulate
 

@@ -41,7 +41,7 @@ from analysis.crm.backtest import Window, observe, over_window
 from analysis.crm.mapping import load_mapping
 from analysis.teaching import crm_charts
 from analysis.teaching.exercises import check, check_choice
-from analysis.teaching.figure_display import show
+from analysis.teaching.display import show
 from analysis.teaching.paths import scenario, shared_data
 from simulation import load_scenario, simulate
 from simulation.cli import main as funnelsim

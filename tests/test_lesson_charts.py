@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from PIL import Image as Picture
 
 from analysis.teaching import comp_charts, crm_charts, dashboard_charts
-from analysis.teaching.figure_display import report_page, show
+from analysis.teaching.display import report_page, show
 
 
 def labelled(fig: Figure) -> list[str]:
@@ -78,10 +78,15 @@ def test_crm_charts_count_months_and_label_their_axes() -> None:
         assert labelled(fig) == []
 
 
-def test_show_gives_a_png_a_notebook_stores() -> None:
+def test_show_gives_a_png_a_notebook_stores(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("IPython")
-    image = show(crm_charts.fix_effect(pd.period_range("2018-01", "2018-02", freq="M"), {"a": np.ones((1, 2))}))
-    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    import IPython.display
+
+    shown: list[object] = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    show(crm_charts.fix_effect(pd.period_range("2018-01", "2018-02", freq="M"), {"a": np.ones((1, 2))}))
+    (image,) = shown
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"  # type: ignore[attr-defined]
 
 
 def test_a_report_page_is_shown_scaled_down(tmp_path: Path) -> None:

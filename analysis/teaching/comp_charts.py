@@ -1,7 +1,7 @@
 """The charts of lesson 4 (designing the CRO's comp), so that its cells show the plans, not Matplotlib.
 
 Every function takes numbers the lesson computed with :mod:`analysis.kpi.comp` and returns a styled
-:class:`~matplotlib.figure.Figure` (display it with :func:`analysis.teaching.figure_display.show`).
+:class:`~matplotlib.figure.Figure` (display it with :func:`analysis.teaching.display.show`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every function takes tables the lesson read from the commands' outputs (the imported deals, a backtest's
 ``monthly.csv``) and returns a styled :class:`~matplotlib.figure.Figure` (display it with
-:func:`analysis.teaching.figure_display.show`).
+:func:`analysis.teaching.display.show`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The charts of lesson 5 (the Monday dashboard, the monthly autopsy, fractional vs full-time CRO).
 
 Every function takes numbers the lesson computed with :mod:`analysis.report` and :mod:`analysis.montecarlo` and
-returns a styled :class:`~matplotlib.figure.Figure` (display it with :func:`analysis.teaching.figure_display.show`).
+returns a styled :class:`~matplotlib.figure.Figure` (display it with :func:`analysis.teaching.display.show`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ run from), and writes the paired notebook atomically.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -63,12 +64,21 @@ def store(script: Path) -> Path:
 
     with tempfile.TemporaryDirectory(prefix="funnelsim-lesson-") as scratch:
         nb = execute(script, Path(scratch))
+    steady(nb)
     target = script.with_suffix(".ipynb")
     partial = target.with_suffix(".ipynb.partial")
     # jupytext.write picks the format from the file's extension, which ".partial" is not: write its text instead.
     partial.write_text(jupytext.writes(nb, fmt="ipynb"), encoding="utf-8")
     partial.replace(target)
     return target
+
+
+def steady(nb: Any) -> None:
+    """Make a re-execution diff show only what changed: each cell's id from its place and source (not random), and
+    no per-cell execution timestamps."""
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"c{index:02d}-{hashlib.sha1(cell.source.encode()).hexdigest()[:8]}"
+        cell.metadata.pop("execution", None)
 
 
 def main(argv: list[str] | None = None) -> int:
