@@ -184,12 +184,16 @@ def nnarr_by(
 def nnarr_by_period(
     deals: pd.DataFrame, freq: str = "M", start: TimeLike | None = None, end: TimeLike | None = None
 ) -> pd.DataFrame:
-    """NNARR per calendar period of close (index: ``pandas.Period``); periods without wins are zero rows."""
+    """NNARR per calendar period of close (index: ``pandas.Period``); periods without wins are zero rows.
+
+    With ``start``/``end``, the rows are the periods from ``start``'s to ``end``'s, and wins closed outside them
+    are left out (not piled into extra rows).
+    """
     parts = settlement(deals)
     closed = deals["closed"].where(parts["won"])
     index = period_range([closed], freq, start, end)
     key = closed.dt.to_period(freq)
-    return _table(parts, key, parts["won"], list(index), "period").set_axis(index)
+    return _table(parts, key, parts["won"] & key.isin(index), list(index), "period").set_axis(index)
 
 
 def _table(parts: pd.DataFrame, key: pd.Series, mask: pd.Series, levels: list[Any], name: str) -> pd.DataFrame:

@@ -160,6 +160,16 @@ def test_nnarr_by_period_has_every_period(deals):
     assert table["provisional_deals"].tolist() == [0, 0, 0, 1, 0, 0]
 
 
+def test_nnarr_by_period_with_narrower_bounds_keeps_only_their_periods(deals):
+    """Bounds inside the data: only their periods, each equal to the unbounded table's row (wins closed outside the
+    bounds are left out, not appended as extra rows)."""
+    whole = nnarr.nnarr_by_period(deals, "M")
+    part = nnarr.nnarr_by_period(deals, "M", start="2027-02-01", end="2027-03-31")
+    assert [str(p) for p in part.index] == ["2027-02", "2027-03"]
+    pd.testing.assert_frame_equal(part, whole.loc[part.index])
+    assert part["nnarr"].tolist() == [140_000.0, 60_000.0]
+
+
 @pytest.fixture
 def spend(spend_table):
     return spend_table(
