@@ -407,7 +407,8 @@ def apply_patch(scenario: Scenario, patch: dict[str, dict[str, Any]]) -> Scenari
 def regimes(scenario: Scenario) -> tuple[tuple[float, Scenario], ...]:
     """The parameter timeline: ``(from_day, parameters)`` pairs in day order, the first from day 0.
 
-    Fixes stack: each applies from its start day on, in start-day order (ties keep the order given).
+    Fixes stack: each applies from its start day on, in start-day order (ties keep the order given). The first
+    pair is always the base scenario (the engine also runs the warm-up on it), even when a fix starts on day 0.
     """
     ordered = sorted(scenario.fixes, key=lambda f: f.start_day)
     for fix in ordered:
@@ -418,7 +419,9 @@ def regimes(scenario: Scenario) -> tuple[tuple[float, Scenario], ...]:
     current = scenario
     for fix in ordered:
         current = apply_patch(current, fix.patch)
-        if fix.start_day == timeline[-1][0]:
+        # Fixes from the same day merge, but never into the base: it also runs the warm-up before the start date
+        # (simulation.warmup), so a fix from day 0 must not reach back and change the pipeline the run opens on.
+        if len(timeline) > 1 and fix.start_day == timeline[-1][0]:
             timeline[-1] = (fix.start_day, current)
         else:
             timeline.append((fix.start_day, current))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,6 +61,30 @@ def test_a_pov_fix_changes_only_deals_reaching_the_pov_after_its_start(ai_startu
     assert after.sum() > 10 and earlier.sum() > 3
     assert length[after].between(30, 60).all()
     assert length[earlier].between(45, 90).all()
+
+
+def test_a_fix_from_day_0_leaves_the_opening_pipeline_alone(ai_startup: Scenario, tmp_path: Path) -> None:
+    """The warm-up runs on the base parameters: a fix from the start date changes what happens from then on, not the
+    pipeline the run opens on (before, a day-0 fix merged into the base regime and reached back into the warm-up)."""
+    fix = tmp_path / "day0.toml"
+    fix.write_text('[fix]\nname = "day0"\nsummary = "POVs half as long from the start date"\nstart_day = 0\n'
+                   '[pov]\nduration_days = { scale = 0.5 }\n', encoding="utf-8")
+    fixed = load_scenario(SCENARIOS / "ai_startup.toml", [fix])
+    start = pd.Timestamp(ai_startup.scenario.start_date)
+    base = simulate(ai_startup, 6).deals.set_index("id")
+    new = simulate(fixed, 6).deals.set_index("id")
+    opening = base.index[base["arrived"] < start]
+    assert len(opening) > 10 and set(new.index[new["arrived"] < start]) == set(opening)
+    stamps = ["arrived", "dq_checked", "data_access_granted", "pov_started", "negotiation_started"]
+    for column in stamps:  # every event before the start date is the same, deal by deal
+        before = base.loc[opening, column].where(base.loc[opening, column] < start)
+        after = new.loc[opening, column].where(new.loc[opening, column] < start)
+        pd.testing.assert_series_equal(before, after, check_names=False)
+    # and from the start date the fix is in force: POVs that start then run 22.5-45 days, not 45-90
+    clean = new["pov_completed"].fillna(False).astype(bool) & ~new["extended"].fillna(False).astype(bool)
+    late = clean & (new["pov_started"] >= start)
+    length = (new.loc[late, "pov_ended"] - new.loc[late, "pov_started"]).dt.total_seconds() / 86400
+    assert late.sum() > 10 and length.between(22.5, 45).all()
 
 
 def test_the_same_prospect_lands_on_the_same_quantile(ai_startup: Scenario) -> None:
