@@ -130,6 +130,19 @@ def period_cycle(
     return float(picked.mean()) if len(picked) else float("nan")
 
 
+def period_cycle_count(
+    deals: pd.DataFrame,
+    period: PeriodLike | None,
+    *,
+    start: str = "arrived",
+    end: str = "closed",
+    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
+) -> int:
+    """How many deals' cycles ended in the period: the sample behind :func:`period_cycle`."""
+    cycles = _cycle_frame(deals, start, end, outcomes)
+    return int(within(cycles["end"], period).sum())
+
+
 def period_sccr(
     deals: pd.DataFrame,
     period: PeriodLike,

@@ -163,6 +163,7 @@ class Dashboard:
     notes: tuple[str, ...]
     amounts: Amounts = "all"  # "none": no won deal has an ACV; "partial": some have none (NNARR is a floor)
     win_rates: tuple[tuple[str, Rate], ...] = ()  # (metric, rate) over the window, each named by its denominator
+    cycle_deals: tuple[int, int] = (0, 0)  # won deals behind cycle_days and previous_cycle_days
 
     @property
     def bottleneck(self) -> Finding | None:
@@ -260,6 +261,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         quarter, complete = quarter - 1, True
         cycle_now = cycle.period_cycle(deals, quarter)
     cycle_before = cycle.period_cycle(deals, quarter - 1)
+    counts = (cycle.period_cycle_count(deals, quarter), cycle.period_cycle_count(deals, quarter - 1))
     sccr = cycle.period_sccr(deals, quarter)
 
     window = (as_of - pd.Timedelta(days=WINDOW_DAYS), as_of)
@@ -288,6 +290,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         cycle_days=cycle_now,
         previous_cycle_days=cycle_before,
         sccr=sccr,
+        cycle_deals=counts,
         window=window,
         findings=found,
         actions=suggested_actions(found, health, tables.library, deals, window),

@@ -172,17 +172,21 @@ def _sccr_tile(dash: Dashboard) -> page.Tile:
     rated = "unknown" if math.isnan(sccr) else ("green" if sccr >= 0 else "yellow")
     previous = dash.quarter - 1
     span = "" if dash.quarter_complete else " so far"
-    now = _cycle_text(dash.cycle_days, f"{dash.quarter}{span}")
+    now = _cycle_text(dash.cycle_days, f"{dash.quarter}{span}", dash.cycle_deals[0])
     details = [
-        f"{now[0].upper()}{now[1:]} vs {_cycle_text(dash.previous_cycle_days, str(previous))}",
+        f"{now[0].upper()}{now[1:]} vs {_cycle_text(dash.previous_cycle_days, str(previous), dash.cycle_deals[1])}",
         "Above 0: the cycle got shorter",
     ]
+    few = min(dash.cycle_deals)  # a mean of one or two cycles swings by tens of percent: say so beside the figure
+    if not math.isnan(sccr) and few < FEW_CYCLES:
+        details.insert(0, f"Few deals: a mean over {few} won deal{'s' if few != 1 else ''} is noise, not a trend")
     if dash.quarter_complete:
         details.insert(0, f"No deal won yet in {dash.quarter + 1}: last full quarter shown")
     name = f"SCCR, {dash.quarter}" + (" (last full quarter)" if dash.quarter_complete else " so far")
     return page.Tile(name, style.percent(sccr, signed=True), "sccr", sccr, status=rated, details=tuple(details))
 
 
+FEW_CYCLES: Final = 5  # fewer won deals behind either quarter's mean cycle: the SCCR tile says it is noise
 WIN_RATE_WORDS: Final = {
     "lead_to_win_rate": ("lead-to-win", "deals closed, disqualified ones included"),
     "pov_win_rate": ("POV win rate", "closed after a POV"),
@@ -197,13 +201,17 @@ def win_rates_text(dash: Dashboard) -> str:
     return f"Win rates, last {WINDOW_DAYS} days: " + " · ".join(parts)
 
 
-def _cycle_text(days: float, when: str) -> str:
-    """"mean won cycle 120 days in 2027Q4", or "no deal won in 2027Q4" (never "n/a days").
+def _cycle_text(days: float, when: str, deals: int) -> str:
+    """"mean won cycle 120 days (8 deals) in 2027Q4", or "no deal won in 2027Q4" (never "n/a days").
 
-    >>> _cycle_text(120.4, "2027Q4 so far"), _cycle_text(float("nan"), "2027Q3")
-    ('mean won cycle 120 days in 2027Q4 so far', 'no deal won in 2027Q3')
+    >>> _cycle_text(120.4, "2027Q4 so far", 8)
+    'mean won cycle 120 days (8 deals) in 2027Q4 so far'
+    >>> _cycle_text(64.0, "2027Q4", 1), _cycle_text(float("nan"), "2027Q3", 0)
+    ('mean won cycle 64 days (1 deal) in 2027Q4', 'no deal won in 2027Q3')
     """
-    return f"no deal won in {when}" if math.isnan(days) else f"mean won cycle {style.number(days, 0)} days in {when}"
+    if math.isnan(days):
+        return f"no deal won in {when}"
+    return f"mean won cycle {style.number(days, 0)} days ({deals} deal{'s' if deals != 1 else ''}) in {when}"
 
 
 def _definitions(dash: Dashboard) -> tuple[str, ...]:

@@ -147,6 +147,22 @@ def test_status_green_yellow_red(deals_table, acv: float, expected: str) -> None
     assert status.ESCALATION[expected] in html
 
 
+def test_the_sccr_tile_says_how_many_deals_its_means_hold(deals_table) -> None:  # type: ignore[no-untyped-def]
+    """One deal won this quarter against six last quarter: the tile gives both counts and calls the SCCR noise."""
+    last = [_won(100_000.0, f"2027-0{m}-1{k}") for m, k in ((4, 0), (4, 2), (5, 1), (5, 3), (6, 1), (6, 4))]
+    deals = deals_table([*last, _won(100_000.0, "2027-07-06")])
+    dash = dashboard.build(dashboard.Tables(deals, start=pd.Timestamp("2027-01-04")), "2027-W28")
+    assert dash.cycle_deals == (1, 6)
+    assert dash.cycle_deals == (cycle.period_cycle_count(deals, dash.quarter),
+                                cycle.period_cycle_count(deals, dash.quarter - 1))
+    html = page.to_html(dashboard_page.blocks(dash, ()), "t")
+    assert "(1 deal) in 2027Q3" in html and "(6 deals) in 2027Q2" in html
+    assert "a mean over 1 won deal is noise" in html
+    more = deals_table([*last, *(_won(100_000.0, f"2027-07-0{d}") for d in range(1, 7))])
+    assert "is noise" not in page.to_html(dashboard_page.blocks(
+        dashboard.build(dashboard.Tables(more, start=pd.Timestamp("2027-01-04")), "2027-W28"), ()), "t")
+
+
 def test_thresholds_come_from_targets(deals_table) -> None:  # type: ignore[no-untyped-def]
     deals = deals_table([_won(520_000.0, "2027-03-01")])  # pace 0.87: yellow by default
     start = pd.Timestamp("2027-01-04")
