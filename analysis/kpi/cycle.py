@@ -125,22 +125,20 @@ def period_cycle(
     outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
 ) -> float:
     """Mean cycle (days) of the deals whose cycle ended in the period (NaN when none)."""
-    cycles = _cycle_frame(deals, start, end, outcomes)
-    picked = cycles.loc[within(cycles["end"], period), "days"]
+    picked = _period_cycles(deals, period, start, end, outcomes)
     return float(picked.mean()) if len(picked) else float("nan")
 
 
-def period_cycle_count(
-    deals: pd.DataFrame,
-    period: PeriodLike | None,
-    *,
-    start: str = "arrived",
-    end: str = "closed",
-    outcomes: tuple[str, ...] | None = DEFAULT_OUTCOMES,
-) -> int:
-    """How many deals' cycles ended in the period: the sample behind :func:`period_cycle`."""
+def period_cycle_count(deals: pd.DataFrame, period: PeriodLike | None, **options: Any) -> int:
+    """How many deals' cycles ended in the period: the sample behind :func:`period_cycle` (same options)."""
+    return len(_period_cycles(deals, period, options.get("start", "arrived"), options.get("end", "closed"),
+                              options.get("outcomes", DEFAULT_OUTCOMES)))
+
+
+def _period_cycles(deals: pd.DataFrame, period: PeriodLike | None, start: str, end: str,
+                   outcomes: tuple[str, ...] | None) -> pd.Series:
     cycles = _cycle_frame(deals, start, end, outcomes)
-    return int(within(cycles["end"], period).sum())
+    return cycles.loc[within(cycles["end"], period), "days"]
 
 
 def period_sccr(
