@@ -332,15 +332,15 @@ def _fixed_point(expected: Callable[[np.ndarray], np.ndarray], counts: np.ndarra
     """
     log_pace = np.zeros(12)
     theta = np.zeros(len(others))
+    observed = np.maximum(np.bincount(month_of, weights=counts, minlength=12), 0.5)  # per calendar month
     for _ in range(PACE_ITERATIONS):
         e = expected(theta)
         e = e * counts.sum() / e.sum()
         ratio = np.where(e > 0, counts / np.maximum(e, 1e-300), 1.0)
         if np.max(np.abs(ratio - 1)) < PACE_TOLERANCE:
             break
-        observed = np.bincount(month_of, weights=counts, minlength=12)
         predicted = np.bincount(month_of, weights=e, minlength=12)
-        step = 0.5 * np.log(np.where(predicted > 0, np.maximum(observed, 0.5) / np.maximum(predicted, 1e-300), 1.0))
+        step = 0.5 * np.log(np.where(predicted > 0, observed / np.maximum(predicted, 1e-300), 1.0))
         log_pace[free] += step[free]
         log_pace[free] -= log_pace[free[0]]
         theta = log_pace[others]

@@ -14,17 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.kpi.periods import days
 from simulation import Scenario, simulate
 from simulation.capacity import VISITS, Load, loads
 from simulation.scenario import Pipeline, apply_patch
 
 DAY = pd.Timedelta(days=1)
 VISIT_NAMES = {"data_access_granted": "POV", "extension_requested": "extension"}
-
-
-def days(delta: pd.Series) -> pd.Series:
-    """Time differences as fractional days."""
-    return delta.dt.total_seconds() / 86400
 
 
 def queue_area(resources: pd.DataFrame, resource: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
