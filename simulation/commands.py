@@ -13,7 +13,7 @@ from simulation.file_schema import fix_file_schema, scenario_file_schema
 from simulation.out_folder import claimed, not_inputs
 from simulation.outputs import write_csv, write_text
 from simulation.scenario import Scenario
-from simulation.tables import RESOURCE_NAMES, TABLES, describe
+from simulation.tables import EXTRA_TABLES, RESOURCE_NAMES, TABLES, describe
 
 if TYPE_CHECKING:
     from simulation.engine import Outcome
@@ -35,7 +35,7 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.fix)
     warn_about_fixes("run", scenario)
     inputs = [args.scenario, *args.fix, *([Path(scenario.pipeline.csv)] if scenario.pipeline.csv else [])]
-    not_inputs([args.out / f"{name}.csv" for name in TABLES] + [args.out / "scenario.json"], inputs)
+    not_inputs([args.out / f"{name}.csv" for name in (*TABLES, *EXTRA_TABLES)] + [args.out / "scenario.json"], inputs)
     from simulation.engine import simulate  # the engine and pandas load only for the command that runs them
 
     with claimed(args.out, "run"):
@@ -43,14 +43,17 @@ def run_command(args: argparse.Namespace) -> int:
         write_outcome(outcome, args.out)
         write_text(args.out / "scenario.json", scenario.model_dump_json(indent=2, by_alias=True) + "\n")
     print(summary(scenario, outcome, args.seed))
-    print(f"tables written to {args.out}/ (deals.csv, revenue.csv, spend.csv, resources.csv, scenario.json)")
+    written = ", ".join(f"{name}.csv" for name in outcome.tables())
+    print(f"tables written to {args.out}/ ({written}, scenario.json)")
     return 0
 
 
 def write_outcome(outcome: Outcome, folder: Path) -> None:
-    """Write the four tables as CSV, each atomically."""
-    for name in TABLES:
-        write_csv(getattr(outcome, name), folder / f"{name}.csv")
+    """Write the four tables and the optional ones the scenario turned on as CSV, each atomically. Nothing is
+    deleted: an optional table an earlier run left in ``folder`` stays, and readers take it only when the run's
+    ``scenario.json`` turns its mechanism on."""
+    for name, table in outcome.tables().items():
+        write_csv(table, folder / f"{name}.csv")
 
 
 def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
@@ -115,6 +118,8 @@ def schema_command(args: argparse.Namespace) -> int:
     if args.tables:
         for name, table in TABLES.items():
             print(f"## {name}\n{describe(table)}\n")
+        for name, table in EXTRA_TABLES.items():
+            print(f"## {name} (only when the scenario turns it on)\n{describe(table)}\n")
         return 0
     schemas = {"scenario": scenario_file_schema(), "fix": fix_file_schema()}
     chosen = schemas if args.kind is None else {args.kind: schemas[args.kind]}

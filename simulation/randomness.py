@@ -12,7 +12,9 @@ Inside a replication each purpose has its own stream, drawn in batches before th
   the same with and without a warm-up;
 * ``parameters``: the replication's draw of the scenario's uncertain parameters (:mod:`simulation.parameter_draw`),
   apart from the others so that a scenario with an ``[uncertainty]`` section sees the same prospects and stage
-  uniforms as without it.
+  uniforms as without it;
+* ``staff``, ``market``, ``billing``, ``usage``: the draws of the optional mechanisms of the same names (issue 16),
+  each read only when its section is on, so a scenario without them sees exactly the streams it saw before.
 
 Stage durations and decisions are made by inverse CDF from these uniforms, so two scenarios run with the same seed
 see the same prospects (arrival time, tier, channel, size), and a fix changes only what it touches: the same
@@ -50,6 +52,10 @@ class Streams(NamedTuple):
     renewals: np.random.Generator
     warmup: np.random.Generator  # appended: spawn children are by index, so the five above keep their seeds
     parameters: np.random.Generator  # appended likewise
+    staff: np.random.Generator  # issue 16, appended likewise: tenures, backfill delays, vacations
+    market: np.random.Generator  # cooling-off returns of lost prospects, first contacts in a finite market
+    billing: np.random.Generator  # collection delays and bad debt per invoice
+    usage: np.random.Generator  # go-live delays and usage ramps
 
 
 def seed_sequence(seed: Seed) -> np.random.SeedSequence:

@@ -11,13 +11,13 @@ DataFrames costs more than simulating a replication, so a forecast never builds 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from simulation.tables import CHANNELS, DEALS, RESOURCES, REVENUE, SPEND, TIERS, typed_frame
+from simulation.tables import CHANNELS, DEALS, EXTRA_TABLES, RESOURCES, REVENUE, SPEND, TIERS, typed_frame
 
 SECONDS_PER_DAY: Final = 86_400.0
 Columns = Mapping[str, np.ndarray]
@@ -73,6 +73,9 @@ class Record:
     resources: Columns  # time, resource, capacity, busy, queue: the change log from the start date on
     ids: DealIds
     deal_numbers: np.ndarray  # each row's deal number (the order ``ids.all()`` follows)
+    # The optional tables of the mechanisms a scenario turns on (simulation.tables.EXTRA_TABLES: staff, market,
+    # cash), by name, as columns ready for the table (datetimes as datetime64[ns], like ``spend``).
+    extra: Mapping[str, Columns] = field(default_factory=dict)
 
     def outcome(self) -> Outcome:
         """The four tables (what :func:`simulation.engine.simulate` returns)."""
@@ -84,6 +87,7 @@ class Record:
             start_date=self.start_date,
             horizon_days=self.horizon_days,
             warmup_days=self.warmup_days,
+            extra={name: typed_frame(columns, EXTRA_TABLES[name]) for name, columns in self.extra.items()},
         )
 
     def row_ids(self) -> list[str]:
@@ -138,3 +142,9 @@ class Outcome:
     start_date: pd.Timestamp
     horizon_days: int
     warmup_days: float = 0.0  # how long the funnel ran before the start date (simulation.warmup)
+    extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # optional tables by name (EXTRA_TABLES)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the run by name: the four, then the optional ones the scenario turned on."""
+        return {"deals": self.deals, "revenue": self.revenue, "spend": self.spend, "resources": self.resources,
+                **self.extra}

@@ -15,9 +15,13 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from simulation.billing import Billing
 from simulation.distributions import Distribution, Fixed
+from simulation.market import Market
 from simulation.seasonality import Seasonality
+from simulation.staffing import Staff
 from simulation.uncertainty import ParameterUncertainty
+from simulation.usage import Usage
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -325,6 +329,11 @@ class Scenario(Section):
     pipeline: Pipeline = Pipeline()
     seasonality: Seasonality | None = None  # calendar effects (simulation.seasonality); None: none
     uncertainty: ParameterUncertainty | None = None  # drawn per replication: simulation.parameter_draw
+    # Issue 16's mechanisms, each off (None) unless the scenario turns it on; off, results are exactly as before.
+    staff: Staff | None = None  # hiring, ramp-up, attrition, backfill, calendars: simulation.staffing
+    market: Market | None = None  # a finite market with cooling-off returns: simulation.market
+    billing: Billing | None = None  # billing terms, collections, cash and runway: simulation.billing
+    usage: Usage | None = None  # usage revenue ramping after go-live: simulation.usage
     fixes: tuple[Fix, ...] = Field(default=(), description="Filled by the loader from --fix and the CRO playbook")
 
     @property

@@ -120,6 +120,26 @@ RESOURCES: Final[Schema] = {
     "queue": ("int", "Deals waiting from this time on."),
 }
 
+# The optional tables, present only when the scenario turns their mechanism on (issue 16). PLACEHOLDERS: each
+# mechanism's work fills in its own schema below (keep to your own block).
+
+# -- staff (simulation.staffing) --
+STAFF: Final[Schema] = {
+    "time": ("datetime", "When the change happened."),
+}
+
+# -- market (simulation.market) --
+MARKET: Final[Schema] = {
+    "month": ("datetime", "First day of the calendar month."),
+}
+
+# -- cash (simulation.billing) --
+CASH: Final[Schema] = {
+    "month": ("datetime", "First day of the calendar month."),
+}
+
+EXTRA_TABLES: Final[Mapping[str, Schema]] = {"staff": STAFF, "market": MARKET, "cash": CASH}
+
 # The columns a table read from a file must have; the others may be absent (added empty, meaning their default).
 REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
     "spend": ("month", "category", "amount"),
