@@ -1,6 +1,7 @@
-"""Every optional mechanism (staff, market, billing, usage, seasonality...) is off unless a scenario turns it on, and
-off it reproduces the results recorded in ``tests/fixtures/golden_tables.json`` exactly: same tables, same digests. A shipped scenario that turns one on is checked with it turned off
-(:func:`tests.simulation.golden.off`); each mechanism's own tests check what it changes when on."""
+"""Every optional mechanism (staff, market, billing, usage, seasonality...) is off unless a scenario turns it on,
+and off it reproduces the results recorded in ``tests/fixtures/golden_tables.json`` exactly: same tables, same
+digests. A shipped scenario that turns one on is checked with it turned off (:func:`tests.simulation.golden.off`);
+each mechanism's own tests check what it changes when on."""
 
 from __future__ import annotations
 
