@@ -10,7 +10,7 @@ the CSV reader and the validators below all read the same definition. ``funnelsi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -323,6 +323,27 @@ def _check_table(table: pd.DataFrame, schema: Schema, source: str, check_values:
             if bad.any():
                 raise SchemaError(f"{source}: column {column!r} has value {values[bad].iloc[0]!r}; expected one of "
                                   f"{', '.join(ALLOWED[column])}")
+
+
+# Column checks shared by the KPI calculators (analysis.kpi): a KPI names the columns it needs, and a missing one
+# is a clear error; nullable columns become plain masks.
+
+
+def require(frame: pd.DataFrame, columns: Iterable[str], table: str, purpose: str) -> None:
+    """Raise :class:`SchemaError` naming the missing columns of ``table`` that ``purpose`` needs."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{table}: missing column(s) {', '.join(missing)} (needed for {purpose})")
+
+
+def flag(values: pd.Series, missing: bool = False) -> pd.Series:
+    """A nullable boolean column as plain ``bool`` (``<NA>`` becomes ``missing``)."""
+    return values.astype("boolean").fillna(missing).astype(bool)
+
+
+def is_value(values: pd.Series, *accepted: str) -> pd.Series:
+    """Plain ``bool`` mask: the string column equals one of ``accepted`` (``<NA>`` never does)."""
+    return values.astype("string").isin(accepted).fillna(False).astype(bool)
 
 
 def describe(schema: Schema) -> str:

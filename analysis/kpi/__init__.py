@@ -6,8 +6,8 @@ model revenue), :mod:`~analysis.kpi.evaluation` (QTE velocity, POV rates, win ra
 :mod:`~analysis.kpi.funnel` (conversion and time per stage), :mod:`~analysis.kpi.classic` (MRR, CAC, LTV: for
 contrast), :mod:`~analysis.kpi.health` (the articles' thresholds), :mod:`~analysis.kpi.comp` (CRO bonus plans),
 :mod:`~analysis.kpi.cro_cost` (retainer, equity, fractional vs full-time), :mod:`~analysis.kpi.kpis` (every KPI
-of a period), :mod:`~analysis.kpi.utilisation` (engineer and founder usage), :mod:`~analysis.kpi.snapshot` (the
-tables as known at an instant) and :mod:`~analysis.kpi.frames` (column checks).
+of a period), :mod:`~analysis.kpi.utilisation` (engineer and founder usage), and :mod:`~analysis.kpi.snapshot` (the
+tables as known at an instant); column checks are :func:`simulation.tables.require` and its neighbours.
 
 May import: itself, and from ``simulation`` only the table schema (:mod:`simulation.tables`) and the error type
 (:mod:`simulation.errors`). What it reads of a scenario (targets, comp plan, CRO terms) it names as Protocols, so

@@ -41,10 +41,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import is_value, require
 from analysis.kpi.funnel import loss_stage
 from analysis.kpi.periods import DAY, PeriodLike, bounds, within
 from analysis.kpi.utilisation import busy_share
+from simulation.tables import is_value, require
 
 CANDIDATES: Final = (
     "data_quality", "data_access", "pov_queue", "pov", "validation", "negotiation", "founder_queue",

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import PeriodLike, TimeLike, as_period, bounds, days, period_range, within
+from simulation.tables import is_value, require
 
 DEFAULT_OUTCOMES = ("won",)
 

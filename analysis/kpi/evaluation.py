@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.kpi.frames import flag, is_value, require
 from analysis.kpi.periods import PeriodLike, days, within
+from simulation.tables import flag, is_value, require
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import flag, is_value, require
 from analysis.kpi.periods import PeriodLike, days, within
-from simulation.tables import STAGE_ENTERED, STAGES
+from simulation.tables import STAGE_ENTERED, STAGES, flag, is_value, require
 
 _ENTRY = STAGE_ENTERED
 _EXIT = {

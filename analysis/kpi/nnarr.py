@@ -25,9 +25,8 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import PeriodLike, TimeLike, overlap_fraction, period_range, trailing, within
-from simulation.tables import CHANNELS, TIERS, SchemaError, tier_of_acv
+from simulation.tables import CHANNELS, TIERS, SchemaError, is_value, require, tier_of_acv
 
 NNARR_COLUMNS = ("outcome", "closed", "acv")
 SPEND_COLUMNS = ("month", "category", "amount")

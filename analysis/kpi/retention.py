@@ -30,9 +30,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import PeriodLike, TimeLike, bounds, period_range, timestamp
-from simulation.tables import REVENUE_EVENTS
+from simulation.tables import REVENUE_EVENTS, is_value, require
 
 Level = Literal["model", "account"]
 REVENUE_COLUMNS = ("customer", "model", "date", "event", "arr_after")

@@ -14,8 +14,8 @@ from typing import Final
 
 import pandas as pd
 
-from analysis.kpi.frames import require
 from analysis.kpi.periods import TimeLike, timestamp
+from simulation.tables import require
 
 RETENTION_CHECK: Final = pd.Timedelta(days=90)
 

@@ -13,8 +13,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from analysis.kpi.frames import is_value, require
 from analysis.kpi.periods import TimeLike, timestamp
+from simulation.tables import is_value, require
 
 RESOURCE_COLUMNS: Final = ("time", "resource", "capacity", "busy", "queue")
 SAMPLE: Final = pd.Timedelta(hours=1)

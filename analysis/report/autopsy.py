@@ -25,13 +25,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.kpi import bottlenecks, cycle, funnel
-from analysis.kpi.frames import is_value
 from analysis.kpi.periods import PeriodError, as_period, bounds, days
 from analysis.report import coverage
 from analysis.report.bottleneck import LABELS
 from analysis.report.dashboard import Tables
 from analysis.report.fix_library import Effect, FixOption, fixes_for
-from simulation.tables import STAGE_ENTERED, STAGES
+from simulation.tables import STAGE_ENTERED, STAGES, is_value
 
 DEFAULT_DELAY_DAYS: Final = 30.0
 
