@@ -83,6 +83,10 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
         won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
     )
     rows = _from_start(rows)
+    # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
+    staff_table = None  # [staff]: simulation.staffing
+    market_table = None  # [market]: simulation.market
+    cash_table = None  # [billing]: simulation.billing
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
     order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
     number = np.arange(n)
@@ -97,6 +101,11 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
         resources=_resource_columns(rows),
         ids=DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:]).sum())),
         deal_numbers=number[order],
+        extra={
+            name: columns
+            for name, columns in (("staff", staff_table), ("market", market_table), ("cash", cash_table))
+            if columns is not None
+        },
     )
 
 
