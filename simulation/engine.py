@@ -22,7 +22,7 @@ from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
 from simulation.plan import timeline
 from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
-from simulation.record import DealIds, Record, seconds
+from simulation.record import Columns, DealIds, Record, seconds
 from simulation.record import Outcome as Outcome  # re-exported: the tables of one replication
 from simulation.resources import Pool, Row, capacity_schedule
 from simulation.scenario import Scenario
@@ -84,9 +84,9 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     )
     rows = _from_start(rows)
     # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
-    staff_table = None  # [staff]: simulation.staffing
-    market_table = None  # [market]: simulation.market
-    cash_table = None  # [billing]: simulation.billing
+    staff_table: Columns | None = None  # [staff]: simulation.staffing
+    market_table: Columns | None = None  # [market]: simulation.market
+    cash_table: Columns | None = None  # [billing]: simulation.billing
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
     order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
     number = np.arange(n)
