@@ -16,6 +16,7 @@ import pandas as pd
 import simpy
 
 from simulation import revenue as post_sale
+from simulation import roster as staff_roster
 from simulation import spend as spend_ledger
 from simulation.arrivals import Prospects, arrival_times, attributes, max_models
 from simulation.funnel import Funnel, Ledger
@@ -57,8 +58,10 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     plans = timeline(scenario, uniforms, first_day=-warm.days)
     env = simpy.Environment(initial_time=-warm.days)
     rows: list[Row] = []
-    engineers = Pool(env, SE, capacity_schedule(plans.starts, [p.pov_slots for p in plans.plans]), rows)
-    founder = Pool(env, FOUNDER, [(0.0, 1)], rows)
+    roster = staff_roster.build(scenario, rng.staff) if staff_roster.is_on(scenario) else None  # [staff]
+    engineers = Pool(env, SE, roster.engineers if roster else
+                     capacity_schedule(plans.starts, [p.pov_slots for p in plans.plans]), rows)
+    founder = Pool(env, FOUNDER, roster.founder if roster else [(0.0, 1)], rows)
     ledger = Ledger(n)
     ledger.arrived = prospects.arrived.tolist()
     model = Funnel(env, plans, ledger, engineers, founder)
@@ -84,7 +87,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     )
     rows = _from_start(rows)
     # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
-    staff_table: Columns | None = None  # [staff]: simulation.staffing
+    staff_table: Columns | None = staff_roster.dated(roster.table, scenario.scenario.start_date) if roster else None
     market_table: Columns | None = None  # [market]: simulation.market
     cash_table: Columns | None = None  # [billing]: simulation.billing
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
@@ -97,7 +100,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
         warmup_days=warm.days,
         deals=_deal_columns(prospects, ledger, retention, order),
         revenue=_revenue_columns(events, order, n),
-        spend=spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon))),
+        spend=spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon)), roster.payroll if roster else None),
         resources=_resource_columns(rows),
         ids=DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:]).sum())),
         deal_numbers=number[order],

@@ -29,6 +29,7 @@ from simulation.errors import InputError
 from simulation.messages import DIST_KINDS, dotted, explain, show, toml_problem
 from simulation.pipeline import open_deals_from_csv
 from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, apply_patch
+from simulation.staffing import FixStaffFile, Hire
 
 Provenance = dict[tuple[str, ...], Path]
 M = TypeVar("M", bound=BaseModel)
@@ -73,6 +74,8 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
         raise ScenarioError(f"{path}: extends: a fix cannot extend another file; pass several --fix instead")
     if "fix" not in raw and "scenario" in raw:
         raise ScenarioError(f"{path}: fix: this is a scenario file, not a fix (a fix starts with a [fix] table)")
+    hires = _fix_hires(raw, path)
+    raw = {k: v for k, v in raw.items() if k != "staff"}
     for key in (k for k in raw if k != "fix" and k not in FIXABLE and k in Scenario.model_fields):
         raise ScenarioError(f"{path}: {key}: a fix cannot change [{key}]; fixes may change {', '.join(FIXABLE)} "
                             "(arrivals stay fixed so every scenario sees the same prospects)")
@@ -85,8 +88,22 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
         _computable(raw, {}, path)
     patch = {k: v for k, v in parsed.model_dump(by_alias=True, exclude_none=True).items() if k != "fix" and v}
     header = parsed.fix
-    return Fix(name=header.name, summary=header.summary, start_day=header.start_day + offset_days, source=str(path),
-               patch=patch, relative=relative)
+    start = header.start_day + offset_days
+    return Fix(name=header.name, summary=header.summary, start_day=start, source=str(path), patch=patch,
+               relative=relative, hires=tuple(h.model_copy(update={"day": h.day + start}) for h in hires))
+
+
+def _fix_hires(raw: dict[str, Any], path: Path) -> tuple[Hire, ...]:
+    """A fix file's ``[staff]`` hires (a fix may add hires, nothing else of the section), days from its start."""
+    if "staff" not in raw:
+        return ()
+    if not isinstance(raw["staff"], dict) or set(raw["staff"]) - {"hires"}:
+        extra = sorted(set(raw["staff"]) - {"hires"}) if isinstance(raw["staff"], dict) else []
+        key = f"staff.{extra[0]}" if extra else "staff"
+        raise ScenarioError(f"{path}: {key}: a fix may only add hires to [staff] (staff.hires = [...]); the "
+                            "section's other keys belong to the scenario")
+    with np.errstate(all="ignore"):
+        return _validate(FixStaffFile, {"staff": raw["staff"]}, {}, path).staff.hires
 
 
 def _relative_error(exc: relative_values.RelativeError, path: Path) -> ScenarioError:

@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 
 from simulation.distributions import Distribution
 from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, Scenario
+from simulation.staffing import Hire
 
 Kind = Literal["int", "number", "probability", "distribution"]
 Relative = dict[str, dict[str, dict[str, float]]]  # section -> key -> {"add": N} or {"scale": K}
@@ -211,14 +212,26 @@ def settle(fix: Fix, before: Scenario, after: Scenario, earlier: Sequence[Fix]) 
                                  f"and {fix.name} (day {fix.start_day:g}): the absolute value of {fix.name} replaces "
                                  f"what {other.name} set; write it as {{ add = ... }} or {{ scale = ... }} to build on "
                                  "it")
+    changes += [("staff.hires", "-", hired(h)) for h in fix.hires]
     settled = fix.model_copy(update={"changes": tuple(changes)})
     return settled.model_copy(update={"warnings": (*fix.warnings, *no_effect(settled), *conflicts)})
+
+
+def hired(hire: Hire) -> str:
+    """A fix's hire as ``changes`` shows it.
+
+    >>> hired(Hire(role="solution_engineers", day=60, ramp_days=45))
+    'solution_engineers decided day 60 (lead time as [staff], ramp 45 days)'
+    """
+    lead = "as [staff]" if hire.lead_time_days is None else f"{hire.lead_time_days:g} days"
+    ramp = "as [staff]" if hire.ramp_days is None else f"{hire.ramp_days:g} days"
+    return f"{hire.role} decided day {hire.day:g} (lead time {lead}, ramp {ramp})"
 
 
 def no_effect(fix: Fix) -> tuple[str, ...]:
     """The warnings of a resolved fix for each key it leaves as it was (``no effect: pov.solution_engineers is
     already 3``), or for changing no key at all; each names the fix."""
-    if not fix.changes and not fix.patch and not fix.relative:
+    if not fix.changes and not fix.patch and not fix.relative and not fix.hires:
         return (f"{fix.name}: no effect: the fix changes no parameter",)
     return tuple(f"{fix.name}: no effect: {key} is already {readable(before)}"
                  for key, before, after in fix.changes if before == after)

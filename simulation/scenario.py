@@ -19,7 +19,7 @@ from simulation.billing import Billing
 from simulation.distributions import Distribution, Fixed
 from simulation.market import Market
 from simulation.seasonality import Seasonality
-from simulation.staffing import Staff
+from simulation.staffing import Hire, Staff, calendar_problem
 from simulation.uncertainty import ParameterUncertainty
 from simulation.usage import Usage
 
@@ -299,6 +299,7 @@ class Fix(Section):
     relative: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
     changes: tuple[tuple[str, Any, Any], ...] = ()
     warnings: tuple[str, ...] = ()
+    hires: tuple[Hire, ...] = Field(default=(), description="[staff] hires the fix adds, days from the start date")
 
     @property
     def resolved(self) -> bool:
@@ -309,7 +310,7 @@ class Fix(Section):
     def no_effect(self) -> bool:
         """Whether the fix (resolved: ``changes`` recorded) leaves every parameter it touches as it was."""
         if not self.changes:
-            return not self.patch and not self.relative
+            return not self.patch and not self.relative and not self.hires
         return all(before == after for _, before, after in self.changes)
 
 
@@ -342,6 +343,13 @@ class Scenario(Section):
 
     def __hash__(self) -> int:
         return hash(self.model_dump_json())
+
+    @model_validator(mode="after")
+    def _staff_calendar(self) -> Self:
+        if self.staff is not None and (problem := calendar_problem(self.staff, self.scenario.start_date,
+                                                                    self.scenario.horizon_days)):
+            raise ValueError(f"staff.holidays: {problem}")
+        return self
 
 
 # The sections a fix may change: they are read when a prospect enters a stage (or when a month's spend is booked).

@@ -12,6 +12,8 @@ months of a run, which cover only the run's days. A KPI window charges a row by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -33,8 +35,11 @@ def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.Data
     return typed_frame(columns(scenario, plans, pov_days), SPEND)
 
 
-def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> dict[str, np.ndarray]:
-    """The spend table's columns (numpy only: a forecast never builds the table)."""
+def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray,
+            payroll: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """The spend table's columns (numpy only: a forecast never builds the table). ``payroll`` (with ``[staff]``):
+    the mean headcount of ``solution_engineers`` and ``account_executives`` on each day, which the two salary
+    categories then follow instead of the regime's count (a vacant seat costs nothing, a new hire costs in full)."""
     horizon = scenario.scenario.horizon_days
     days = np.arange(horizon)
     dates = np.datetime64(pd.Timestamp(scenario.scenario.start_date).date(), "D") + days
@@ -52,9 +57,13 @@ def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> dict[s
     if cro.kind != "none":
         end = np.inf if cro.engagement_months is None else cro.start_delay_days + cro.engagement_months * DAYS_PER_MONTH
         cro_days = np.clip(np.minimum(days + 1, end) - np.maximum(days, cro.start_delay_days), 0, 1)
+    executives = per_day([s.account_executives * s.account_executive_cost_per_month for s in params])
+    if payroll is not None:
+        engineers = payroll["solution_engineers"]
+        executives = payroll["account_executives"] * per_day([s.account_executive_cost_per_month for s in params])
     daily = {
         "marketing": per_day([s.marketing_per_month for s in params]),
-        "account_executives": per_day([s.account_executives * s.account_executive_cost_per_month for s in params]),
+        "account_executives": executives,
         "solution_engineers": engineers * per_day([s.solution_engineer_cost_per_month for s in params]),
         "pov_compute": pov_days * np.asarray([s.pov_compute_per_day for s in params])[regime],
         "cro_retainer": cro_days * cro.retainer_per_month / month_length,

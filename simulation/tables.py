@@ -126,6 +126,12 @@ RESOURCES: Final[Schema] = {
 # -- staff (simulation.staffing) --
 STAFF: Final[Schema] = {
     "time": ("datetime", "When the change happened."),
+    "role": ("string", "solution_engineers | account_executives | founder | all (a holiday: everyone)."),
+    "seat": ("int", "The seat within the role (0, 1, ...; the founder 0, a holiday -1); its occupants change."),
+    "event": ("string", "hired | ramped | left | backfilled | vacation_start | vacation_end | holiday."),
+    "headcount": ("int", "Filled seats of the role after the event (a holiday's row: solution engineers)."),
+    "capacity": ("int", "After the event: POV slots (solution engineers, holiday), founder calendar (0 or 1), "
+                        "account executives (their headcount)."),
 }
 
 # -- market (simulation.market) --
