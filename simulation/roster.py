@@ -207,11 +207,11 @@ def _seat_slots(seat: Seat, off: list[tuple[float, float]], times: np.ndarray, p
     ramp = np.array([o[2] or 0.0 for o in seat.occupants])
     k = np.searchsorted(start, times, side="right") - 1
     filled = (k >= 0) & (times < end[np.maximum(k, 0)])
-    days_in = times - start[np.maximum(k, 0)]
+    days_in = np.maximum(times - start[np.maximum(k, 0)], 0.0)
     r = ramp[np.maximum(k, 0)]
     share = staff.ramp_start_share
-    fraction = np.where(r > 0, share + (1 - share) * np.divide(days_in, r, out=np.ones_like(r), where=r > 0), 1.0)
-    slots = np.minimum(np.floor(povs * np.minimum(fraction, 1.0) + EPS), povs).astype(np.int64)
+    progress = np.minimum(np.divide(days_in, r, out=np.ones_like(r), where=r > 0), 1.0)
+    slots = np.minimum(np.floor(povs * (share + (1 - share) * progress) + EPS), povs).astype(np.int64)
     return np.where(filled & ~_inside(off, times), slots, 0)
 
 

@@ -37,6 +37,12 @@ def test_runs_and_follows_the_schema(base: Path, fix: Path | None) -> None:
     assert (out.spend["amount"] >= 0).all() and out.spend["amount"].sum() > 0
     r = out.resources
     assert ((r["busy"] >= 0) & (r["queue"] >= 0)).all()
-    assert (r["busy"] <= r["capacity"]).all()
+    if "staff" in out.extra:
+        # [staff]: a slot taken away (vacation, departure, holiday) goes once its running POV ends (no pre-emption),
+        # so busy may exceed the capacity in force for a while, never the most the pool ever has.
+        peak = r.groupby("resource")["capacity"].transform("max")
+        assert (r["busy"] <= peak).all()
+    else:
+        assert (r["busy"] <= r["capacity"]).all()
     assert (out.spend["month"] == out.spend["month"].dt.to_period("M").dt.start_time).all()
     assert pd.Timestamp(scenario.scenario.start_date) == out.start_date
