@@ -14,6 +14,7 @@ from typing import Any
 
 from simulation.relative import field_kind
 from simulation.scenario import SECTION_TYPES, FixFile, Scenario
+from simulation.staffing import FixStaff
 
 Schema = dict[str, Any]
 DEFS = "$defs"
@@ -83,6 +84,11 @@ def fix_file_schema() -> Schema:
                 if "anyOf" not in body:  # every patch key is optional (anyOf with null); keep it right if not
                     body["anyOf"] = [{k: body.pop(k) for k in list(body) if k not in ("default", "title")}]
                 body["anyOf"] += [{"$ref": f"#/{DEFS}/{form}"} for form in forms]
+    staff = FixStaff.model_json_schema(by_alias=True, mode="validation", ref_template=f"#/{DEFS}/{{model}}")
+    defs.update(staff.pop(DEFS, {}))
+    defs["FixStaff"] = staff
+    schema["properties"]["staff"] = {"$ref": f"#/{DEFS}/FixStaff",
+                                     "description": "Hires the fix adds (a hire's day counts from the fix's start)"}
     return schema
 
 

@@ -19,7 +19,7 @@ from simulation.billing import Billing
 from simulation.distributions import Distribution, Fixed
 from simulation.market import Market
 from simulation.seasonality import Seasonality
-from simulation.staffing import Hire, Staff, calendar_problem
+from simulation.staffing import Hire, Staff
 from simulation.uncertainty import ParameterUncertainty
 from simulation.usage import Usage
 
@@ -343,13 +343,6 @@ class Scenario(Section):
 
     def __hash__(self) -> int:
         return hash(self.model_dump_json())
-
-    @model_validator(mode="after")
-    def _staff_calendar(self) -> Self:
-        if self.staff is not None and (problem := calendar_problem(self.staff, self.scenario.start_date,
-                                                                    self.scenario.horizon_days)):
-            raise ValueError(f"staff.holidays: {problem}")
-        return self
 
 
 # The sections a fix may change: they are read when a prospect enters a stage (or when a month's spend is booked).

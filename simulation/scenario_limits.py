@@ -19,6 +19,7 @@ from simulation import limits, parameter_draw
 from simulation.arrivals import DAYS_PER_WEEK, TIER_BANDS, acv_band, cumulative_intensity
 from simulation.distributions import Distribution
 from simulation.scenario import Scenario
+from simulation.staffing import calendar_problem
 from simulation.tables import TIERS
 from simulation.warmup import warmup_days
 
@@ -32,8 +33,15 @@ def problems(scenario: Scenario, *, calendar: bool = True) -> list[Problem]:
     checks (a fix's regime: its dates are the base's)."""
     found = _distributions(scenario)
     if not found and calendar:
-        found = _calendar(scenario) or _prospects(scenario) or parameter_draw.problems(scenario)
+        found = _calendar(scenario) or _holidays(scenario) or _prospects(scenario) or parameter_draw.problems(scenario)
     return found
+
+
+def _holidays(scenario: Scenario) -> list[Problem]:
+    """[staff] holidays outside the run (a mistyped year would do nothing without a word)."""
+    staff, meta = scenario.staff, scenario.scenario
+    problem = calendar_problem(staff, meta.start_date, meta.horizon_days) if staff is not None else ""
+    return [(("staff", "holidays"), problem)] if problem else []
 
 
 def _calendar(scenario: Scenario) -> list[Problem]:
