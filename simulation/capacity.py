@@ -23,6 +23,7 @@ from simulation.arrivals import DAYS_PER_WEEK, DAYS_PER_YEAR
 from simulation.plan import STALL_EARLIEST
 from simulation.resources import window_means
 from simulation.scenario import Scenario, regimes
+from simulation.staffing import Staff, at_work_share, filled_share
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,6 +102,29 @@ def report(s: Scenario) -> list[str]:
         warning = overloaded if load.utilisation >= 1 else (
             "  (above 0.9: long, erratic waits)" if load.utilisation > 0.9 else "")
         lines.append(f"{load.line(units[load.resource])} [{when}]{warning}")
+    return lines + staff_lines(s)
+
+
+def staff_lines(s: Scenario) -> list[str]:
+    """With ``[staff]`` (or a fix's hires): the share of the slots above that people really offer in the long run
+    (in their seat, at work), the base's utilisation against it, and the hires (simulation.roster does the rest)."""
+    hires = [h for f in s.fixes for h in f.hires]
+    if s.staff is None and not hires:
+        return []
+    staff = s.staff or Staff()
+    hires = [*staff.hires, *hires]
+    filled, at_work = filled_share(staff), at_work_share(staff, s.scenario.horizon_days)
+    base = loads(s)[0]
+    slots = base.capacity * filled * at_work
+    lines = [f"staff: seats filled {filled:.2f} of the time in the long run (mean tenure / (tenure + backfill)), "
+             f"at work {at_work:.2f} of it (vacations, holidays): about {slots:.1f} of the {base.capacity} POV slots "
+             f"(utilisation {base.offered / slots:.2f} [base]); founder at work "
+             f"{at_work_share(staff, s.scenario.horizon_days, founder=True):.2f}"]
+    for hire in hires:
+        lead = staff.lead_time_days if hire.lead_time_days is None else hire.lead_time_days
+        ramp = staff.ramp_days if hire.ramp_days is None else hire.ramp_days
+        lines.append(f"staff: hire {hire.role.replace('_', ' ')[:-1]} from day {hire.day + lead:g}, "
+                     f"{staff.ramp_start_share:.0%} of the slots at first, full after {ramp:g} days")
     return lines
 
 

@@ -116,3 +116,26 @@ def calendar_problem(staff: Staff, start: dt.date, horizon_days: int) -> str:
 
 def _offset(holiday: int | dt.date, start: dt.date) -> int:
     return holiday if isinstance(holiday, int) else (holiday - start).days
+
+
+def filled_share(staff: Staff) -> float:
+    """Long-run share of time a seat is filled: mean tenure / (mean tenure + mean backfill gap), 1 if nobody leaves.
+
+    >>> round(filled_share(Staff(mean_tenure_months=24, backfill_days=Fixed(value=90))), 3)
+    0.89
+    """
+    if staff.mean_tenure_months is None:
+        return 1.0
+    tenure = staff.mean_tenure_months * DAYS_PER_MONTH
+    return tenure / (tenure + staff.backfill_days.mean)
+
+
+def at_work_share(staff: Staff, horizon_days: int, founder: bool = False) -> float:
+    """Share of a filled seat's days at work: neither on vacation nor on a holiday (overlaps ignored).
+
+    >>> round(at_work_share(Staff(vacation_days_per_year=20, holidays=(3, 40)), 365), 3)
+    0.94
+    """
+    days = staff.founder_vacation_days_per_year if founder else staff.vacation_days_per_year
+    vacation = blocks_per_year(days, staff.vacation_block_days) * staff.vacation_block_days if days else 0.0
+    return max(0.0, 1 - vacation / DAYS_PER_YEAR - len(set(staff.holidays)) / horizon_days)
