@@ -172,7 +172,7 @@ def _ramp_steps(ramp: float, povs: int, share: float) -> np.ndarray:
     first = math.floor(povs * share + EPS)
     if ramp <= 0 or first >= povs:
         return np.zeros(0)
-    return ramp * (np.arange(first + 1, povs + 1) / povs - share) / (1 - share)
+    return ramp * (np.arange(first + 1, povs + 1) - povs * share) / (povs * (1 - share))
 
 
 def _breakpoints(engineers: list[Seat], vacations: list[list[tuple[float, float]]], founder: list[tuple[float, float]],
@@ -210,7 +210,8 @@ def _seat_slots(seat: Seat, off: list[tuple[float, float]], times: np.ndarray, p
     days_in = np.maximum(times - start[np.maximum(k, 0)], 0.0)
     r = ramp[np.maximum(k, 0)]
     share = staff.ramp_start_share
-    progress = np.minimum(np.divide(days_in, r, out=np.ones_like(r), where=r > 0), 1.0)
+    with np.errstate(over="ignore"):  # a ramp of a few microseconds: full at once
+        progress = np.minimum(np.divide(days_in, r, out=np.ones_like(r), where=r > 0), 1.0)
     slots = np.minimum(np.floor(povs * (share + (1 - share) * progress) + EPS), povs).astype(np.int64)
     return np.where(filled & ~_inside(off, times), slots, 0)
 
