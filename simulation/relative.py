@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from simulation.distributions import Distribution
 from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, Scenario
-from simulation.staffing import Hire
+from simulation.staffing import Hire, Staff
 
 Kind = Literal["int", "number", "probability", "distribution"]
 Relative = dict[str, dict[str, dict[str, float]]]  # section -> key -> {"add": N} or {"scale": K}
@@ -212,20 +212,21 @@ def settle(fix: Fix, before: Scenario, after: Scenario, earlier: Sequence[Fix]) 
                                  f"and {fix.name} (day {fix.start_day:g}): the absolute value of {fix.name} replaces "
                                  f"what {other.name} set; write it as {{ add = ... }} or {{ scale = ... }} to build on "
                                  "it")
-    changes += [("staff.hires", "-", hired(h)) for h in fix.hires]
+    changes += [("staff.hires", "none", hired(h, after.staff or Staff())) for h in fix.hires]
     settled = fix.model_copy(update={"changes": tuple(changes)})
     return settled.model_copy(update={"warnings": (*fix.warnings, *no_effect(settled), *conflicts)})
 
 
-def hired(hire: Hire) -> str:
-    """A fix's hire as ``changes`` shows it.
+def hired(hire: Hire, staff: Staff) -> str:
+    """A fix's hire as ``changes`` shows it (lead time and ramp from ``staff`` where the hire gives none).
 
-    >>> hired(Hire(role="solution_engineers", day=60, ramp_days=45))
-    'solution_engineers decided day 60 (lead time as [staff], ramp 45 days)'
+    >>> hired(Hire(role="solution_engineers", day=0, lead_time_days=60), Staff(ramp_days=45))
+    '+1 solution engineer from day 60 (decided day 0), full after 45 days'
     """
-    lead = "as [staff]" if hire.lead_time_days is None else f"{hire.lead_time_days:g} days"
-    ramp = "as [staff]" if hire.ramp_days is None else f"{hire.ramp_days:g} days"
-    return f"{hire.role} decided day {hire.day:g} (lead time {lead}, ramp {ramp})"
+    lead = staff.lead_time_days if hire.lead_time_days is None else hire.lead_time_days
+    ramp = staff.ramp_days if hire.ramp_days is None else hire.ramp_days
+    return (f"+1 {hire.role.replace('_', ' ')[:-1]} from day {hire.day + lead:g} (decided day {hire.day:g}), "
+            f"full after {ramp:g} days")
 
 
 def no_effect(fix: Fix) -> tuple[str, ...]:
