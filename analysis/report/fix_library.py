@@ -152,8 +152,6 @@ def load_library(folder: str | Path, scenario: Scenario | None = None) -> tuple[
                 continue
             changes = tuple(describe(key, before, after) for key, before, after in resolved.changes if before != after)
         keys = {**fix.patch, **{s: {**fix.patch.get(s, {}), **keys} for s, keys in fix.relative.items()}}
-        if any(h.role == "solution_engineers" for h in fix.hires):  # a [staff] hire: one more engineer, as pov's
-            keys = {**keys, "pov": {**keys.get("pov", {}), "solution_engineers": None}}
         options.append(FixOption(fix.name, fix.summary, str(file), targets_of(keys), changes))
     return tuple(options)
 
