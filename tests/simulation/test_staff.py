@@ -195,3 +195,17 @@ def test_the_hire_fixes_work_without_a_staff_section(fix: Path) -> None:
 
 def test_a_fix_that_only_hires_has_an_effect() -> None:
     assert Fix(name="x", hires=(Hire(role="account_executives", day=3),)).no_effect is False
+
+
+def test_a_holiday_stops_new_povs_but_not_a_running_one() -> None:
+    plain = tiny(None, horizon=400, povs=1)
+    deals = simulate(plain, seed=4).deals
+    start = pd.Timestamp(plain.scenario.start_date)
+    first = deals["pov_started"].dropna().min()
+    holiday = math.ceil((first - start).total_seconds() / 86400) + 1  # a day inside the first 30-day POV
+    out = simulate(plain.model_copy(update={"staff": Staff(holidays=(holiday,))}), seed=4)
+    se = out.resources[out.resources["resource"] == "solution_engineers"]
+    on_the_day = se[se["time"] == start + pd.Timedelta(days=holiday)].iloc[-1]
+    assert (on_the_day["capacity"], on_the_day["busy"]) == (0, 1)  # the slot goes once the POV ends
+    running = out.deals[out.deals["pov_started"] == first].iloc[0]
+    assert running["pov_ended"] - running["pov_started"] == pd.Timedelta(days=30)
