@@ -66,6 +66,7 @@ def all_hires(scenario: Scenario) -> list[Hire]:
 
 
 def build(scenario: Scenario, rng: np.random.Generator) -> Roster:
+    """The roster of one replication: ``rng`` is its ``staff`` stream (read here only, before the SimPy run)."""
     staff = scenario.staff or Staff()
     horizon = float(scenario.scenario.horizon_days)
     pairs = regimes(scenario)
