@@ -130,7 +130,13 @@ STAFF: Final[Schema] = {
 
 # -- market (simulation.market) --
 MARKET: Final[Schema] = {
-    "month": ("datetime", "First day of the calendar month."),
+    "month": ("datetime", "First day of the calendar month (one row per month of the horizon and counted tier)."),
+    "tier": ("string", "Deal-size tier whose accounts [market] counts (a tier without a count is unlimited)."),
+    "accounts": ("int", "Accounts of the tier nobody had contacted on the start date ([market] accounts)."),
+    "first_contacts": ("int", "New prospects in the month: first contacts with an untouched account."),
+    "returns": ("int", "Lost or disqualified prospects who came back in the month after cooling off (R- ids)."),
+    "touched": ("int", "Accounts contacted from the start date to the month's end (or the horizon's)."),
+    "untouched": ("int", "Accounts still untouched at the month's end: accounts - touched."),
 }
 
 # -- cash (simulation.billing) --
