@@ -34,6 +34,7 @@ from simulation.randomness import SLOTS
 from simulation.tables import TIERS
 
 if TYPE_CHECKING:
+    import pandas as pd
     import simpy
 
     from simulation.arrivals import Prospects
@@ -201,6 +202,15 @@ def table(
         columns["touched"].append(touched.astype(np.int64))
         columns["untouched"].append((int(counts[k]) - touched).astype(np.int64))
     return {name: np.concatenate(parts) for name, parts in columns.items()}  # Accounts counts at least one tier
+
+
+def summary_line(market: pd.DataFrame, returned: int) -> str:
+    """What ``funnelsim run`` says of the market: the share of the counted accounts untouched at the horizon."""
+    last = market[market["month"] == market["month"].max()]
+    share = last["untouched"].sum() / last["accounts"].sum()
+    tiers = ", ".join(f"{r.tier} {r.untouched}/{r.accounts}" for r in last.itertuples())
+    return (f"market      {share:>6.0%}  of the counted accounts untouched at the horizon ({tiers}); "
+            f"{returned} came back after cooling off")
 
 
 MARKET_COLUMNS = ("month", "tier", "accounts", "first_contacts", "returns", "touched", "untouched")
