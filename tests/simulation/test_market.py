@@ -15,10 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.arrivals import DAYS_PER_WEEK, cumulative_intensity
+from simulation.commands import summary
 from simulation.engine import run, simulate
+from simulation.loader import load_scenario
 from simulation.market import Market, expected_untouched, first_contacts, table
 from simulation.record import SECONDS_PER_DAY
 from simulation.scenario import Scenario
+from tests.conftest import SCENARIOS
 from tests.simulation.bad_inputs import BASE_TEXT, Bad
 from tests.simulation.test_loader import check
 
@@ -192,3 +195,17 @@ BAD = [
 @pytest.mark.parametrize("case", BAD, ids=lambda c: c.id)
 def test_bad_market_section(case: Bad, tmp_path: Path) -> None:
     check(case, tmp_path)
+
+
+def test_the_run_summary_says_how_much_of_the_market_is_left() -> None:
+    scenario = load_scenario(SCENARIOS / "variants" / "finite_market.toml")
+    outcome = simulate(scenario, 1)
+    text = summary(scenario, outcome, 1)
+    market = outcome.extra["market"]
+    last = market[market["month"] == market["month"].max()]
+    share = last["untouched"].sum() / last["accounts"].sum()
+    returned = int(outcome.deals["id"].str.startswith("R-").sum())
+    line = next(line for line in text.splitlines() if line.strip().startswith("market"))
+    assert f"{share:.0%}" in line and f"{returned} came back" in line and returned > 0
+    opened = int((~outcome.deals["id"].str.startswith(("D", "R-"))).sum())
+    assert f"plus {opened} open at the start" in text  # the returns are not open deals of the start date
