@@ -115,6 +115,10 @@ def validate_command(args: argparse.Namespace) -> int:
           "  warm-up: none (the run starts from [pipeline] or empty)")
     for line in capacity.report(scenario):
         print(f"  {line}")
+    if scenario.market is not None:
+        from simulation.market import report
+
+        print(f"  {report(scenario)}")
     warn_about_fixes("validate", scenario)
     return 0
 

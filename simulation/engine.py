@@ -83,6 +83,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
 
     closed = np.asarray(ledger.closed, dtype=float)
     first_warm = len(times) + len(pipeline.ids)
+    base = n if returns is None else returns.base  # [market]: the return rows come after the warm-up's
     # The warm-up's deals that closed before the start date are history: not in the tables.
     history = np.zeros(n, dtype=bool)
     history[first_warm:] = closed[first_warm:] < 0
@@ -103,7 +104,6 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
     order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
     number = np.arange(n)
-    base = n if returns is None else returns.base
     number[first_warm:] = first_warm + np.cumsum(~history[first_warm:]) - 1  # P-ids count the kept ones only
     return Record(
         start_date=pd.Timestamp(scenario.scenario.start_date),

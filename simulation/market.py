@@ -86,6 +86,35 @@ def expected_untouched(accounts: float, expected_arrivals: float | np.ndarray) -
     return accounts * np.exp(-np.asarray(expected_arrivals, dtype=float) / accounts)
 
 
+def expected_arrivals(scenario: Scenario) -> float:
+    """The potential arrivals of all tiers the scenario expects over its horizon (seasonality included)."""
+    from simulation.arrivals import DAYS_PER_WEEK, cumulative_intensity
+    from simulation.seasonality import day_multipliers, seasonal_total
+
+    arrivals, horizon = scenario.arrivals, scenario.scenario.horizon_days
+    rate = arrivals.rate_per_week / DAYS_PER_WEEK
+    seasons = scenario.seasonality
+    if seasons is None or seasons.arrivals_by_month is None:
+        return float(cumulative_intensity(rate, arrivals.growth_per_year, horizon))
+    base = cumulative_intensity(rate, arrivals.growth_per_year, np.arange(horizon + 1))
+    return seasonal_total(base, day_multipliers(scenario.scenario.start_date, horizon, seasons.monthly_rates()))
+
+
+def report(scenario: Scenario) -> str:
+    """What ``funnelsim validate`` says of the market: its size and, by the closed form, what is left at the
+    horizon without returns (returns touch no new account, so they do not change it)."""
+    assert scenario.market is not None
+    counts = scenario.market.accounts.counts()
+    total = expected_arrivals(scenario)
+    shares = [getattr(scenario.arrivals.tiers, t) for t in TIERS]
+    counted = [k for k in range(len(TIERS)) if np.isfinite(counts[k])]
+    left = sum(float(expected_untouched(counts[k], shares[k] * total)) for k in counted)
+    tiers = ", ".join(f"{TIERS[k]} {int(counts[k])}" for k in counted)
+    accounts = sum(counts[k] for k in counted)
+    return (f"market: {int(accounts)} accounts ({tiers}); expected untouched at the horizon {left / accounts:.0%} "
+            f"(N exp(-arrivals / N) per tier)")
+
+
 def first_contacts(accounts: np.ndarray, tier: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Which potential arrivals (in time order, ``tier`` index each, one uniform ``u`` each) are first contacts:
     the ``k``-th of a tier is kept when ``u < U / N`` with ``U`` of its ``N`` accounts untouched then.
