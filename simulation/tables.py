@@ -61,7 +61,8 @@ ALLOWED: Final[Mapping[str, tuple[str, ...]]] = {
 
 DEALS: Final[Schema] = {
     "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open on the start date: from "
-                     "[pipeline] or left by the warm-up)."),
+                     "[pipeline] or left by the warm-up); with [market], R- + an id: that account back after "
+                     "cooling off."),
     "tier": ("string", "Deal-size tier: small (< $50K ACV), mid ($50-150K), large (> $150K)."),
     "channel": ("string", "Source channel: direct or partner."),
     "arrived": ("datetime", "Inquiry / demo request: the start of the sales cycle."),

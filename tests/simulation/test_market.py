@@ -22,7 +22,8 @@ from simulation.market import Market, expected_arrivals, expected_untouched, fir
 from simulation.record import SECONDS_PER_DAY
 from simulation.scenario import Scenario
 from simulation.seasonality import Seasonality
-from tests.conftest import SCENARIOS
+from simulation.tables import MARKET
+from tests.conftest import FIXES, SCENARIOS
 from tests.simulation.bad_inputs import BASE_TEXT, Bad
 from tests.simulation.test_loader import check
 
@@ -228,3 +229,16 @@ def test_the_run_summary_says_how_much_of_the_market_is_left() -> None:
     assert f"{share:.0%}" in line and f"{returned} came back" in line and returned > 0
     opened = int((~outcome.deals["id"].str.startswith(("D", "R-"))).sum())
     assert f"plus {opened} open at the start" in text  # the returns are not open deals of the start date
+
+
+@pytest.mark.parametrize("fix", [None, *FIXES], ids=lambda p: p.stem if isinstance(p, Path) else "alone")
+def test_the_shipped_finite_market_runs_with_every_fix(fix: Path | None) -> None:
+    scenario = load_scenario(SCENARIOS / "variants" / "finite_market.toml", [fix] if fix else [])
+    outcome = simulate(scenario, 2027)
+    deals = outcome.deals.set_index("id", drop=False)
+    assert deals["id"].is_unique and list(outcome.extra["market"].columns) == list(MARKET)
+    for rid, row in _returns_of(deals).items():
+        original = deals.loc[rid.removeprefix("R-")]
+        assert original["outcome"] in ("lost", "disqualified") and row.arrived >= original["closed"]
+    market = outcome.extra["market"]
+    assert (market["untouched"] >= 0).all() and (market.groupby("tier")["untouched"].diff().dropna() <= 0).all()
