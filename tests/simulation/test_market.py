@@ -40,7 +40,7 @@ def with_market(base: Scenario, **market: Any) -> Scenario:
 
 
 def test_first_contacts_trace() -> None:
-    """3 small accounts, an unlimited mid tier: by hand, U/N is 3/3, 2/3, 2/3, 1/3, 0/3 at the small arrivals."""
+    """3 small accounts, an unlimited mid tier: by hand, U/N is 3/3, 2/3, 1/3, 1/3, 0/3 at the small arrivals."""
     accounts = np.array([3.0, np.inf, 5.0])
     tier = np.array([0, 0, 1, 0, 0, 0, 1])
     u = np.array([0.99, 0.5, 0.999, 0.7, 0.2, 0.0, 0.5])
