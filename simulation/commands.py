@@ -60,6 +60,7 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
     """A few lines a person reads after a run: prospects, POVs, won, ARR, median cycle."""
     deals = outcome.deals
     new = deals[deals["id"].str.startswith("D")]
+    returned = int(deals["id"].str.startswith("R-").sum())  # [market]: accounts back after cooling off
     won = deals[deals["outcome"] == "won"]
     cycle = (won["closed"] - won["arrived"]).dt.total_seconds() / 86400
     end = outcome.start_date + dt.timedelta(days=outcome.horizon_days)
@@ -70,7 +71,7 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
 
     lines = [
         f"{scenario.name} | seed {seed} | {outcome.start_date:%Y-%m-%d} to {end:%Y-%m-%d} | fixes: {fixes}",
-        f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new)} open at the start ({origin})",
+        f"  prospects   {len(new):>6}  new, plus {len(deals) - len(new) - returned} open at the start ({origin})",
         f"  POVs        {int(deals['pov_started'].notna().sum()):>6}  started"
         f" ({int(deals['pov_completed'].fillna(False).sum())} completed)",
         f"  won         {counts.get('won', 0):>6}  lost {counts.get('lost', 0)}, disqualified "
@@ -80,6 +81,10 @@ def summary(scenario: Scenario, outcome: Outcome, seed: int) -> str:
         f"  median won cycle  {cycle.median():.0f} days" if len(won) else "  median won cycle  n/a (no wins)",
         f"  gave up     {int((deals['lost_stage'] == 'pov_queue').sum()):>6}  waiting for an engineer",
     ]
+    if "market" in outcome.extra:
+        from simulation.market import summary_line
+
+        lines.append("  " + summary_line(outcome.extra["market"], returned))
     for name in RESOURCE_NAMES:
         trend = capacity.queue_trend(outcome.resources, name, outcome.start_date, outcome.horizon_days, deals)
         lines.append("  " + trend.line())
@@ -110,6 +115,10 @@ def validate_command(args: argparse.Namespace) -> int:
           "  warm-up: none (the run starts from [pipeline] or empty)")
     for line in capacity.report(scenario):
         print(f"  {line}")
+    if scenario.market is not None:
+        from simulation.market import report
+
+        print(f"  {report(scenario)}")
     warn_about_fixes("validate", scenario)
     return 0
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from simulation import market as finite
 from simulation import revenue as post_sale
 from simulation import roster as staff_roster
 from simulation import spend as spend_ledger
@@ -44,6 +45,9 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     times = arrival_times(scenario, rng.arrivals)
     new = attributes(scenario, rng.attributes.random((len(times), len(ATTRIBUTES))))._replace(arrived=times)
     stage_u = rng.stages.random((len(times), len(SLOTS)))
+    if scenario.market is not None:  # a finite market: arrivals at accounts already touched are dropped
+        keep = finite.first_contacts(scenario.market.accounts.counts(), new.tier, rng.market.random(len(times)))
+        times, new, stage_u = times[keep], Prospects(*(c[keep] for c in new)), stage_u[keep]
     pipeline = open_pipeline(scenario, rng.pipeline)
     warm = warmup_prospects(scenario, rng.warmup)
     # Deal numbers: new prospects, then the given open pipeline, then the warm-up's prospects (appended, so the
@@ -54,6 +58,10 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     n = len(prospects.arrived)
     years = int(np.ceil(horizon / post_sale.DAYS_PER_RENEWAL))
     renewal_u = rng.renewals.random((n, max_models(scenario.tiers), years, 2))
+    returns = None if scenario.market is None else finite.Returns.drawn(scenario.market, n, rng.market, horizon)
+    if returns is not None:  # one row per deal for its return after cooling off (simulation.market)
+        prospects, uniforms, renewal_u = returns.extend(prospects, uniforms, renewal_u, rng.market)
+        n = len(prospects.arrived)
 
     plans = timeline(scenario, uniforms, first_day=-warm.days)
     env = simpy.Environment(initial_time=-warm.days)
@@ -65,6 +73,8 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     ledger = Ledger(n)
     ledger.arrived = prospects.arrived.tolist()
     model = Funnel(env, plans, ledger, engineers, founder)
+    if returns is not None:
+        model.after_close = returns.hook(env, model)
     # Running POVs claim the engineer slots before anything queues for one (SimPy starts processes in creation order),
     # the longest-running first: beyond the slots a "running" POV cannot have had an engineer (Funnel.pov_running).
     entries = sorted(range(len(pipeline.ids)), key=lambda k: (pipeline.stage[k] != "pov", -pipeline.days_in_stage[k]))
@@ -76,9 +86,13 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
 
     closed = np.asarray(ledger.closed, dtype=float)
     first_warm = len(times) + len(pipeline.ids)
+    base = n if returns is None else returns.base  # [market]: the return rows come after the warm-up's
     # The warm-up's deals that closed before the start date are history: not in the tables.
     history = np.zeros(n, dtype=bool)
     history[first_warm:] = closed[first_warm:] < 0
+    if returns is not None:  # a return row is a deal only if the account came back during the run
+        prospects = prospects._replace(arrived=np.asarray(ledger.arrived, dtype=float))
+        history[returns.base:] = np.isnan(prospects.arrived[returns.base:])
     kept = np.flatnonzero(~history)
     won = np.array([o == "won" for o in ledger.outcome]) & ~history
     retention = post_sale.retention_90d(won, closed, prospects.acv, uniforms, plans, horizon)
@@ -88,7 +102,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     rows = _from_start(rows)
     # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
     staff_table: Columns | None = staff_roster.dated(roster.table, scenario.scenario.start_date) if roster else None
-    market_table: Columns | None = None  # [market]: simulation.market
+    market_table: Columns | None = None if returns is None else returns.table(scenario, times, new.tier, prospects)
     cash_table: Columns | None = None  # [billing]: simulation.billing
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
     order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
@@ -102,7 +116,8 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
         revenue=_revenue_columns(events, order, n),
         spend=spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon)), roster.payroll if roster else None),
         resources=_resource_columns(rows),
-        ids=DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:]).sum())),
+        ids=finite.with_returns(DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:base]).sum())),
+                                returns, number, history),
         deal_numbers=number[order],
         extra={
             name: columns

@@ -76,6 +76,7 @@ class Funnel:
     def __init__(self, env: simpy.Environment, plans: Timeline, ledger: Ledger, engineers: Pool, founder: Pool):
         self.env, self.plans, self.ledger = env, plans, ledger
         self.engineers, self.founder = engineers, founder
+        self.after_close: Callable[[int, str], None] | None = None  # called as (deal, outcome) when a deal closes
         # The stages in order; "pov" is an extra entry point for deals whose POV was running on the start date.
         self.steps: list[Callable[[int, float], Process]] = [
             self.data_quality, self.data_access, self.pov, self.validation, self.negotiation,
@@ -115,6 +116,8 @@ class Funnel:
         ledger.closed[i] = self.env.now
         ledger.outcome[i] = outcome
         ledger.lost_stage[i] = lost_stage
+        if self.after_close is not None:  # [market]: a lost account may come back (simulation.market)
+            self.after_close(i, outcome)
         return outcome == "won"
 
     def data_quality(self, i: int, elapsed: float) -> Process:

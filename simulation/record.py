@@ -49,14 +49,16 @@ class DealIds:
     new: int
     pipeline: tuple[str, ...]
     warm_kept: int
+    returns: tuple[str, ...] = ()  # [market]: accounts that came back after cooling off (simulation.market)
 
     def all(self) -> list[str]:
-        """Every id in deal-number order (new, pipeline, warm-up)."""
+        """Every id in deal-number order (new, pipeline, warm-up, returns)."""
         first = len(self.pipeline) + 1
         return (
             [f"D{k + 1:06d}" for k in range(self.new)]
             + list(self.pipeline)
             + [f"P{k + first:05d}" for k in range(self.warm_kept)]
+            + list(self.returns)
         )
 
 

@@ -61,7 +61,8 @@ ALLOWED: Final[Mapping[str, tuple[str, ...]]] = {
 
 DEALS: Final[Schema] = {
     "id": ("string", "Opportunity id; simulated ids are D000001... (new) and P00001... (open on the start date: from "
-                     "[pipeline] or left by the warm-up)."),
+                     "[pipeline] or left by the warm-up); with [market], R- + an id: that account back after "
+                     "cooling off."),
     "tier": ("string", "Deal-size tier: small (< $50K ACV), mid ($50-150K), large (> $150K)."),
     "channel": ("string", "Source channel: direct or partner."),
     "arrived": ("datetime", "Inquiry / demo request: the start of the sales cycle."),
@@ -136,7 +137,13 @@ STAFF: Final[Schema] = {
 
 # -- market (simulation.market) --
 MARKET: Final[Schema] = {
-    "month": ("datetime", "First day of the calendar month."),
+    "month": ("datetime", "First day of the calendar month (one row per month of the horizon and counted tier)."),
+    "tier": ("string", "Deal-size tier whose accounts [market] counts (a tier without a count is unlimited)."),
+    "accounts": ("int", "Accounts of the tier nobody had contacted on the start date ([market] accounts)."),
+    "first_contacts": ("int", "New prospects in the month: first contacts with an untouched account."),
+    "returns": ("int", "Lost or disqualified prospects who came back in the month after cooling off (R- ids)."),
+    "touched": ("int", "Accounts contacted from the start date to the month's end (or the horizon's)."),
+    "untouched": ("int", "Accounts still untouched at the month's end: accounts - touched."),
 }
 
 # -- cash (simulation.billing) --

@@ -168,3 +168,19 @@ def stage_time_summary(deals: pd.DataFrame, period: PeriodLike | None = None) ->
     table["waiting_share"] = table["total_waiting_days"] / table["total_days"].where(table["total_days"] > 0)
     table.index.name = "stage"
     return table
+
+
+def untouched_share(market: pd.DataFrame, month: pd.Timestamp | None = None) -> float:
+    """The share of the market's counted accounts nobody had contacted by the end of ``month`` (a ``month`` of the
+    ``market`` table; default its last): untouched over accounts, summed over the tiers [market] counts.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"month": pd.to_datetime(["2027-01-01", "2027-01-01", "2027-02-01", "2027-02-01"]),
+    ...                       "tier": ["small", "large"] * 2, "accounts": [100, 20] * 2, "untouched": [90, 20, 70, 14]})
+    >>> untouched_share(table), untouched_share(table, pd.Timestamp("2027-01-01"))
+    (0.7, 0.9166666666666666)
+    """
+    require(market, ("month", "accounts", "untouched"), "market", "the share of the market left")
+    rows = market[market["month"] == (market["month"].max() if month is None else month)]
+    total = float(rows["accounts"].sum())
+    return float(rows["untouched"].sum()) / total if total > 0 else float("nan")

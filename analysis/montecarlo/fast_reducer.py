@@ -299,6 +299,17 @@ def _sccr(deals: Deals, cal: Calendar) -> dict[str, float]:
     return out
 
 
+def _market_untouched(market: Any, cal: Calendar) -> float:
+    """:func:`analysis.montecarlo.reducer.market_untouched` from the market table's columns."""
+    last = MONTHS_12 - 1
+    if len(cal.month_starts) < MONTHS_12 or cal.month_nexts[last] > cal.end:
+        return NaN
+    month = np.datetime64(cal.month_labels[last], "M").astype("datetime64[ns]")
+    rows = market["month"] == month
+    total = float(market["accounts"][rows].sum())
+    return float(market["untouched"][rows].sum()) / total if total > 0 else NaN
+
+
 def se_monthly(record: Record, cal: Calendar) -> np.ndarray:
     """Mean engineer utilisation per month, sampled hourly (:func:`analysis.kpi.utilisation.usage`)."""
     r = record.resources
@@ -331,6 +342,8 @@ def kpi_row(scenario: Scenario, record: Record, deals: Deals | None = None) -> d
     row.update(deals.rates())
     row["cycle_days_12m"] = _mean(deals.won_cycles(deals.closed < cal.window_ends[MONTHS_12]))
     row.update(_queue(record, deals, cal))
+    if "market" in record.extra:
+        row["market_untouched_12m"] = _market_untouched(record.extra["market"], cal)
     row.update(_sccr(deals, cal))
     return row
 

@@ -28,7 +28,10 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
   its growth in deals a month over the second half (:func:`simulation.capacity.queue_trend`: a queue that does
   not settle shows here); ``se_wait_end``: mean days waited for an engineer by the deals that left that queue in
   the last 90 days; ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
-  horizon and gave up waiting (the scenario's patience).
+  horizon and gave up waiting (the scenario's patience);
+* ``market_untouched_12m``, only when the scenario has a ``[market]``: the share of its counted accounts nobody had
+  contacted by the end of the run's 12th calendar month (the start date's month is the first;
+  :func:`analysis.kpi.funnel.untouched_share`); NaN when the horizon ends before that month does.
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
@@ -43,7 +46,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.kpi import comp, cycle, evaluation, nnarr, retention, utilisation
+from analysis.kpi import comp, cycle, evaluation, funnel, nnarr, retention, utilisation
 from simulation.capacity import queue_trend
 from simulation.engine import Outcome
 from simulation.replications import Reduction
@@ -95,6 +98,7 @@ METRICS: Final = {
         Metric("se_queue_growth", "Engineer queue growth, deals a month", "count", -1, "SE queue growth"),
         Metric("se_wait_end", "Wait for an engineer, last 90 days", "days", -1, "SE wait at the end"),
         Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
+        Metric("market_untouched_12m", "Market untouched, end of month 12", "share", 0, "Market left, 12 months"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
@@ -195,12 +199,22 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     row["se_queue_growth"] = trend.growth_per_month
     row["se_wait_end"] = trend.wait_end
     row["pov_queue_abandon_rate"] = abandon_rate(deals, start)
+    if "market" in outcome.extra:
+        row["market_untouched_12m"] = market_untouched(outcome.extra["market"], start, outcome.horizon_days)
     quarters = complete_quarters(start, end)
     if len(quarters) > 1:
         sccr = cycle.sccr(deals, first=quarters[0].start_time, last=quarters[-1].start_time)
         for quarter in quarters[1:]:
             row[f"sccr_{quarter}"] = float(sccr.get(quarter, np.nan))
     return row
+
+
+def market_untouched(market: pd.DataFrame, start: pd.Timestamp, horizon_days: int) -> float:
+    """The share of the market untouched at the end of the run's 12th calendar month (NaN if the run ends first)."""
+    grid = calendar_months(start, horizon_days)
+    if len(grid) < MONTHS_12 or (grid[MONTHS_12 - 1] + 1).start_time > start + pd.Timedelta(days=horizon_days):
+        return float("nan")
+    return funnel.untouched_share(market, grid[MONTHS_12 - 1].start_time)
 
 
 def abandon_rate(deals: pd.DataFrame, start: pd.Timestamp) -> float:

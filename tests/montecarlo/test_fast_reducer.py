@@ -40,6 +40,7 @@ CASES: dict[str, tuple[Path, tuple[Path, ...]]] = {
     "founder out, simplified POV": (SCENARIOS / "ai_startup.toml",
                                     (FIXES / "founder_out_of_final_meeting.toml", FIXES / "simplified_pov.toml")),
     "full-time CRO playbook": (SCENARIOS / "variants" / "full_time_cro_playbook.toml", ()),
+    "finite market": (SCENARIOS / "variants" / "finite_market.toml", ()),
     "crosscheck (pipeline, late CRO, mid-month start)": (FIXTURES / "crosscheck.toml", ()),
     "engineer bound": (FIXTURES / "engineer_bound.toml", ()),
 }
