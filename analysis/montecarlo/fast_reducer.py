@@ -251,16 +251,17 @@ def _ramp_growth(
     return growth
 
 
-def deployed_model_revenue(record: Record, when: float) -> float:
-    """:func:`analysis.kpi.retention.deployed_model_revenue` at ``when`` (seconds from the start)."""
+def deployed_model_revenue(record: Record, *when: float) -> list[float]:
+    """:func:`analysis.kpi.retention.deployed_model_revenue` at each instant ``when`` (seconds from the start)."""
     r = record.revenue
     if not len(r["time"]):
-        return 0.0
+        return [0.0] * len(when)
     rank = np.array([REVENUE_EVENTS.index(e) for e in r["event"]], dtype=float)
     order = np.lexsort((rank, r["time"]))
     keys = (r["deal"] * (int(r["model"].max()) + 1) + r["model"])[order]
-    _, arr = _arr_at(keys, r["time"][order], r["arr_after"][order].astype(float), when)
-    return float(arr[arr > 0].sum())
+    times, after = r["time"][order], r["arr_after"][order].astype(float)
+    values = (_arr_at(keys, times, after, t)[1] for t in when)
+    return [float(arr[arr > 0].sum()) for arr in values]
 
 
 def spend_between(scenario: Scenario, record: Record, lo: np.datetime64, hi: np.datetime64) -> float:
@@ -363,7 +364,7 @@ def kpi_row(scenario: Scenario, record: Record, deals: Deals | None = None) -> d
     if scenario.usage is not None:
         for months in (MONTHS_6, MONTHS_12):
             at = cal.window_ends[months]
-            row[f"dmr_{months}m"] = deployed_model_revenue(record, at) if at <= cal.end else NaN
+            row[f"dmr_{months}m"] = deployed_model_revenue(record, at)[0] if at <= cal.end else NaN
     row["qte_velocity_days"] = deals.qte()
     row["qte_velocity_signed_days"] = deals.qte(signed=True)
     row.update(deals.rates())
@@ -404,4 +405,7 @@ def reduce_record(scenario: Scenario, record: Record) -> Reduction:
     se = se_monthly(record, cal)
     row = kpi_row(scenario, record, deals)
     row["se_utilisation"] = _weighted_mean(se, cal.month_hours)
-    return Reduction(row, monthly_series(record, deals, se))
+    series = monthly_series(record, deals, se)
+    if scenario.usage is not None:
+        series["deployed_model_revenue"] = deployed_model_revenue(record, *cal.month_ends.tolist())
+    return Reduction(row, series)

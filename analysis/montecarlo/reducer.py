@@ -35,7 +35,8 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
-(deals open at the month's end and their quoted ACV) and ``se_utilisation`` (mean over the month).
+(deals open at the month's end and their quoted ACV) and ``se_utilisation`` (mean over the month); with a
+``[usage]`` section also ``deployed_model_revenue`` (at the month's end).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ METRICS: Final = {
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
+        Metric("deployed_model_revenue", "Deployed model revenue", "usd", 1),
     )
 }
 
@@ -267,4 +269,8 @@ def reduce_outcome(scenario: Scenario, outcome: Outcome) -> Reduction:
     se = _se_monthly(outcome)
     row = kpi_row(scenario, outcome)
     row["se_utilisation"] = _weighted_mean(se["utilisation"].to_numpy(), se["hours"].to_numpy())
-    return Reduction(row, monthly_series(outcome, se))
+    series = monthly_series(outcome, se)
+    if scenario.usage is not None:
+        ends = month_ends(outcome.start_date, outcome.horizon_days)
+        series["deployed_model_revenue"] = [retention.deployed_model_revenue(outcome.revenue, t) for t in ends]
+    return Reduction(row, series)
