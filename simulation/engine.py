@@ -19,6 +19,7 @@ from simulation import market as finite
 from simulation import revenue as post_sale
 from simulation import roster as staff_roster
 from simulation import spend as spend_ledger
+from simulation import usage as usage_revenue
 from simulation.arrivals import Prospects, arrival_times, attributes, max_models
 from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
@@ -99,6 +100,8 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     events = post_sale.revenue_events(
         won, closed, prospects.acv, prospects.models, retention, renewal_u, plans, horizon
     )
+    if scenario.usage is not None:  # [usage]: run-rate ramps after go-live (simulation.usage)
+        events = usage_revenue.ramped(events, scenario.usage, closed, rng.usage.random(n), horizon)
     rows = _from_start(rows)
     # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
     staff_table: Columns | None = staff_roster.dated(roster.table, scenario.scenario.start_date) if roster else None

@@ -45,7 +45,10 @@ STAGE_ENTERED: Final[Mapping[str, str]] = {
 SMALL_MAX_ACV: Final = 50_000.0
 LARGE_MIN_ACV: Final = 150_000.0
 RETENTION: Final = ("kept", "contracted", "churned")
-REVENUE_EVENTS: Final = ("new", "churn_90d", "contraction_90d", "renewal", "expansion", "contraction", "churn")
+# Append only (ties of the same date are ordered by this): go_live and ramp come from [usage] (simulation.usage).
+REVENUE_EVENTS: Final = (
+    "new", "churn_90d", "contraction_90d", "renewal", "expansion", "contraction", "churn", "go_live", "ramp",
+)
 SPEND_CATEGORIES: Final = (
     "marketing",
     "account_executives",
@@ -98,7 +101,8 @@ REVENUE: Final[Schema] = {
     "customer": ("string", "The won deal's id."),
     "model": ("int", "Deployed model number within the customer (1..models)."),
     "date": ("datetime", "When the change took effect."),
-    "event": ("string", "new | churn_90d | contraction_90d | renewal | expansion | contraction | churn."),
+    "event": ("string", "new | churn_90d | contraction_90d | renewal | expansion | contraction | churn; with "
+                        "[usage] also go_live | ramp (the model starts scoring, its run-rate steps up)."),
     "arr_delta": ("float", "Change in this model's ARR, USD (negative for churn and contraction)."),
     "arr_after": ("float", "This model's ARR after the event, USD."),
 }

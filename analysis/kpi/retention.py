@@ -19,7 +19,18 @@ an *existing* customer, in GRR's cohort, once its 90-day check is behind it, at 
 churn or contraction lowers NNARR and never GRR, and every later loss (at renewal) lowers GRR and never NNARR.
 Because upsell is cut per unit, model-level GRR is at most account-level GRR: a customer who drops one model
 and expands another keeps its account-level GRR but takes the model-level hit article B describes ("a GRR hit
-even though the logo stays"). An empty cohort has no GRR (NaN)."""
+even though the logo stays"). An empty cohort has no GRR (NaN).
+
+**The usage ramp is not expansion.** With ``[usage]`` (:mod:`simulation.usage`) a model pays a share of its
+contracted ARR that steps up after go-live (``ramp`` events) while the customer is already existing: left as it
+is, the ramp would read as expansion in NRR and hide losses in GRR (a model at 60 % of its run-rate that renews 20 %
+lower and ramps to 100 % would show 80 against 60, all "retained"). So the ramp is divided out: each unit's end ARR
+is divided by the growth of its share over the period, the product of ``arr_after / (arr_after - arr_delta)`` over
+its ``ramp`` events in ``[start, end)`` (a ramp event changes the share and nothing else), which puts the end ARR on
+the start's footing: 80 / (100 / 60) = 48 of 60, GRR 80 %. A model of an existing account that goes live during the
+period (``go_live``: booked at close, scoring later) is onboarding of the contract already signed, not upsell: it is
+left out of the account's end ARR. Without ``ramp`` or ``go_live`` events (no ``[usage]``, a CRM export) nothing
+changes."""
 
 from __future__ import annotations
 
@@ -35,6 +46,7 @@ from simulation.tables import REVENUE_EVENTS, is_value, require
 
 Level = Literal["model", "account"]
 REVENUE_COLUMNS = ("customer", "model", "date", "event", "arr_after")
+GO_LIVE, RAMP = "go_live", "ramp"  # the [usage] ramp's events (simulation.usage), in simulation.tables.REVENUE_EVENTS
 RETENTION_CHECK = pd.Timedelta(days=90)  # article A's 90-day retention check, after which a customer is "existing"
 _EVENT_RANK = {event: rank for rank, event in enumerate(REVENUE_EVENTS)}
 
@@ -108,11 +120,16 @@ def retention(
     if customers is not None:
         ordered = ordered[ordered["customer"].isin(list(customers))]
     start, end = bounds(period)
-    at_start = _arr_at(ordered, start, level)
+    at_start = _arr_at(ordered, start, "model")
+    at_end = _arr_at(ordered, end, "model")
+    at_end = at_end / ramp_growth(ordered, start, end).reindex(at_end.index, fill_value=1.0)
+    if level == "account":
+        at_start = at_start.groupby(level="customer").sum()
+        at_end = at_end[~at_end.index.isin(_went_live(ordered, start, end))].groupby(level="customer").sum()
     won = ordered.groupby("customer", sort=True)["date"].min()
     existing = won.index[won + RETENTION_CHECK < start]
     cohort = at_start[(at_start > 0) & at_start.index.get_level_values("customer").isin(existing)]
-    at_end = _arr_at(ordered, end, level).reindex(cohort.index, fill_value=0.0)
+    at_end = at_end.reindex(cohort.index, fill_value=0.0)
     retained = np.minimum(at_end, cohort)
     churned = at_end <= 0
     lost = cohort - retained
@@ -127,6 +144,28 @@ def retention(
         expansion=float((at_end - cohort).clip(lower=0).sum()),
         churned_units=int(churned.sum()),
     )
+
+
+def _in_period(ordered: pd.DataFrame, event: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    return ordered[is_value(ordered["event"], event) & (ordered["date"] >= start) & (ordered["date"] < end)]
+
+
+def ramp_growth(revenue: pd.DataFrame, start: TimeLike, end: TimeLike) -> pd.Series:
+    """Per (customer, model) with ``ramp`` events in ``[start, end)``: how much the usage ramp multiplied its ARR
+    (the product of each ramp event's ``arr_after / (arr_after - arr_delta)``); see the module docstring."""
+    ramps = _in_period(revenue, RAMP, timestamp(start), timestamp(end))
+    if ramps.empty:
+        return pd.Series(dtype="float64")
+    require(ramps, ("arr_delta",), "revenue", "the usage ramp")
+    before = ramps["arr_after"] - ramps["arr_delta"]
+    ratio = (ramps["arr_after"] / before.where(before > 0)).fillna(1.0).astype("float64")
+    return ratio.groupby([ramps["customer"], ramps["model"]], sort=True).prod()
+
+
+def _went_live(ordered: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.MultiIndex:
+    """The (customer, model) units that went live in ``[start, end)``."""
+    live = _in_period(ordered, GO_LIVE, start, end)
+    return pd.MultiIndex.from_arrays([live["customer"], live["model"]], names=["customer", "model"])
 
 
 def grr(revenue: pd.DataFrame, period: PeriodLike | None, level: Level = "model") -> float:

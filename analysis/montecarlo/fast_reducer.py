@@ -28,6 +28,8 @@ from simulation.revenue import DAYS_TO_RETENTION_CHECK
 from simulation.scenario import Scenario
 from simulation.tables import REVENUE_EVENTS
 
+RAMP: Final = "ramp"  # the [usage] ramp's monthly step (analysis.kpi.retention.RAMP)
+
 HOUR: Final = 3_600.0
 DECIDED: Final = ("won", "lost", "disqualified")
 NaN: Final = math.nan
@@ -225,8 +227,41 @@ def model_grr(record: Record, lo: float, hi: float) -> float:
         return NaN
     end_units, at_end = _arr_at(keys, times, after, hi)
     end_values = at_end[np.searchsorted(end_units, units[cohort])]  # every unit known at lo is known at hi
+    end_values = end_values / _ramp_growth(record, keys, order, units[cohort], lo, hi)
     start_arr = float(at_start[cohort].sum())
     return float(np.minimum(end_values, at_start[cohort]).sum()) / start_arr if start_arr > 0 else NaN
+
+
+def _ramp_growth(
+    record: Record, keys: np.ndarray, order: np.ndarray, units: np.ndarray, lo: float, hi: float
+) -> np.ndarray:
+    """:func:`analysis.kpi.retention.ramp_growth` of each of ``units`` (sorted keys) over ``[lo, hi)``."""
+    r = record.revenue
+    growth = np.ones(len(units))
+    ramp = ((r["event"] == RAMP) & _in(r["time"], lo, hi))[order]
+    if not ramp.any():
+        return growth
+    after = r["arr_after"][order][ramp].astype(float)
+    before = after - r["arr_delta"][order][ramp].astype(float)
+    ratio = np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
+    at = np.searchsorted(units, keys[ramp])
+    found = at < len(units)
+    found[found] = units[at[found]] == keys[ramp][found]
+    np.multiply.at(growth, at[found], ratio[found])
+    return growth
+
+
+def deployed_model_revenue(record: Record, *when: float) -> list[float]:
+    """:func:`analysis.kpi.retention.deployed_model_revenue` at each instant ``when`` (seconds from the start)."""
+    r = record.revenue
+    if not len(r["time"]):
+        return [0.0] * len(when)
+    rank = np.array([REVENUE_EVENTS.index(e) for e in r["event"]], dtype=float)
+    order = np.lexsort((rank, r["time"]))
+    keys = (r["deal"] * (int(r["model"].max()) + 1) + r["model"])[order]
+    times, after = r["time"][order], r["arr_after"][order].astype(float)
+    values = (_arr_at(keys, times, after, t)[1] for t in when)
+    return [float(arr[arr > 0].sum()) for arr in values]
 
 
 def spend_between(scenario: Scenario, record: Record, lo: np.datetime64, hi: np.datetime64) -> float:
@@ -337,6 +372,10 @@ def kpi_row(scenario: Scenario, record: Record, deals: Deals | None = None) -> d
     for months in (MONTHS_6, MONTHS_12):
         row.update(_window_kpis(scenario, record, deals, cal, months))
     row["grr"] = model_grr(record, cal.grr_start, cal.end)
+    if scenario.usage is not None:
+        for months in (MONTHS_6, MONTHS_12):
+            at = cal.window_ends[months]
+            row[f"dmr_{months}m"] = deployed_model_revenue(record, at)[0] if at <= cal.end else NaN
     row["qte_velocity_days"] = deals.qte()
     row["qte_velocity_signed_days"] = deals.qte(signed=True)
     row.update(deals.rates())
@@ -379,4 +418,7 @@ def reduce_record(scenario: Scenario, record: Record) -> Reduction:
     se = se_monthly(record, cal)
     row = kpi_row(scenario, record, deals)
     row["se_utilisation"] = _weighted_mean(se, cal.month_hours)
-    return Reduction(row, monthly_series(record, deals, se))
+    series = monthly_series(record, deals, se)
+    if scenario.usage is not None:
+        series["deployed_model_revenue"] = deployed_model_revenue(record, *cal.month_ends.tolist())
+    return Reduction(row, series)

@@ -16,6 +16,9 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
   ``nnarr_6_months`` / ``nnarr_12_months``, the scenario's QTE target); a KPI the window cannot measure (no
   customer past its 90-day check at the window's start has no GRR) pays nothing for its share;
 * ``grr``: model-level GRR over the last 12 months of the horizon (the whole horizon if shorter);
+* ``dmr_6m`` / ``dmr_12m``, only when the scenario has a ``[usage]`` section: Deployed Model Revenue (article B,
+  the run-rate of every model scoring, which follows the usage ramp) 6 / 12 calendar months from the start date;
+  NaN when the horizon ends before;
 * ``qte_velocity_days`` (and ``qte_velocity_signed_days``, won deals only), ``completion_rate``,
   ``pov_to_pipeline``, the three win rates named by their denominator (``lead_to_win_rate``: of all deals closed,
   disqualified ones included; ``pov_win_rate``: of the deals closed after a POV, article A's; and
@@ -35,7 +38,8 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
-(deals open at the month's end and their quoted ACV) and ``se_utilisation`` (mean over the month).
+(deals open at the month's end and their quoted ACV) and ``se_utilisation`` (mean over the month); with a
+``[usage]`` section also ``deployed_model_revenue`` (at the month's end).
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ METRICS: Final = {
         Metric("bonus_6m", "CRO bonus, first 6 months", "usd", 0, "CRO bonus, 6 months"),
         Metric("bonus_12m", "CRO bonus, first 12 months", "usd", 0, "CRO bonus, 12 months"),
         Metric("grr", "GRR, model level, last 12 months", "share", 1, "GRR (model level)"),
+        Metric("dmr_6m", "Deployed model revenue at 6 months", "usd", 1, "DMR, 6 months"),
+        Metric("dmr_12m", "Deployed model revenue at 12 months", "usd", 1, "DMR, 12 months"),
         Metric("qte_velocity_days", "QTE velocity", "days", -1),
         Metric("qte_velocity_signed_days", "QTE velocity, signed deals only", "days", -1, "QTE velocity (signed)"),
         Metric("completion_rate", "Technical-evaluation completion rate", "share", 1, "POV completion rate"),
@@ -102,6 +108,7 @@ METRICS: Final = {
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
+        Metric("deployed_model_revenue", "Deployed model revenue", "usd", 1),
     )
 }
 
@@ -183,6 +190,10 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     for span in (MONTHS_6, MONTHS_12):
         row.update(_window_kpis(scenario, outcome, span))
     row["grr"] = grr
+    if scenario.usage is not None:
+        for span in (MONTHS_6, MONTHS_12):
+            at = window(start, span)[1]
+            row[f"dmr_{span}m"] = retention.deployed_model_revenue(outcome.revenue, at) if at <= end else np.nan
     row["qte_velocity_days"] = qte
     row["qte_velocity_signed_days"] = evaluation.qte_velocity_signed(deals).mean_days
     row["completion_rate"] = evaluation.evaluation_completion_rate(deals).value
@@ -272,4 +283,8 @@ def reduce_outcome(scenario: Scenario, outcome: Outcome) -> Reduction:
     se = _se_monthly(outcome)
     row = kpi_row(scenario, outcome)
     row["se_utilisation"] = _weighted_mean(se["utilisation"].to_numpy(), se["hours"].to_numpy())
-    return Reduction(row, monthly_series(outcome, se))
+    series = monthly_series(outcome, se)
+    if scenario.usage is not None:
+        ends = month_ends(outcome.start_date, outcome.horizon_days)
+        series["deployed_model_revenue"] = [retention.deployed_model_revenue(outcome.revenue, t) for t in ends]
+    return Reduction(row, series)

@@ -388,7 +388,17 @@ def _cohort(t: Tables, w: Window, level: str, customers: pd.Index | None = None)
     first_new = r[r["event"] == "new"].groupby(["customer", "model"])["date"].min()
     units = pd.DataFrame({"start": at_start, "end": at_end, "first": first_new})
     units[["start", "end"]] = units[["start", "end"]].fillna(0.0)
+    # [usage]: the ramp is not expansion. Each unit's end ARR goes back to the start's share of its run-rate (the
+    # ramp events in the window multiply the run-rate by after / before each); at account level a model that
+    # goes live in the window is the signed contract's onboarding, not upsell.
+    inside = r[(r["date"] >= w.start) & (r["date"] < w.end)]
+    ramps = inside[inside["event"] == "ramp"]
+    share_up = np.exp(np.log(ramps["arr_after"] / (ramps["arr_after"] - ramps["arr_delta"]))
+                      .groupby([ramps["customer"], ramps["model"]]).sum())
+    units["end"] = units["end"] / share_up.reindex(units.index).fillna(1.0)
     if level == "account":
+        live = inside[inside["event"] == "go_live"].set_index(["customer", "model"]).index
+        units.loc[units.index.isin(live), "end"] = 0.0
         units = units.groupby(level="customer").agg(start=("start", "sum"), end=("end", "sum"), first=("first", "min"))
     return units[(units["start"] > 0) & (units["first"] <= w.start - 90 * DAY)]
 

@@ -18,7 +18,9 @@ DAY = pd.Timedelta(days=1)
 @pytest.fixture(scope="module")
 def run():
     scenario = load_scenario(SCENARIOS / "ml_company.toml")  # per-model pricing, partners, churn at renewal
-    scenario = scenario.model_copy(update={"scenario": scenario.scenario.model_copy(update={"horizon_days": 1095})})
+    # Booked ARR in full at close: the [usage] go-live delay is tests/simulation/test_usage.py's.
+    scenario = scenario.model_copy(update={"usage": None,
+                                           "scenario": scenario.scenario.model_copy(update={"horizon_days": 1095})})
     return scenario, simulate(scenario, seed=7)
 
 
