@@ -97,8 +97,8 @@ def invoices(billing: Billing, events: Sequence[Event], u: np.ndarray, horizon: 
     # The ARR in force at each period's start: the last event of that model dated on or before it.
     rows = np.repeat(np.arange(len(keys)), count)
     last = np.empty(len(rows), dtype=np.int64)
-    for j, (lo, hi) in enumerate(zip(first, [*first[1:], len(key)], strict=True)):
-        last[j * count:(j + 1) * count] = lo + np.searchsorted(day[lo:hi], period_start[j], side="right") - 1
+    for m, (lo, hi) in enumerate(zip(first, [*first[1:], len(key)], strict=True)):
+        last[m * count:(m + 1) * count] = lo + np.searchsorted(day[lo:hi], period_start[m], side="right") - 1
     arr = np.where(last >= first[rows], after[np.maximum(last, 0)], 0.0).reshape(len(keys), count)
     live = (arr > 0) & (sent < horizon)
     j, p = np.nonzero(live)
@@ -118,7 +118,8 @@ def invoices(billing: Billing, events: Sequence[Event], u: np.ndarray, horizon: 
 def cash_columns(
     billing: Billing, bills: Invoices, spend: Mapping[str, np.ndarray], start_date: np.datetime64, horizon: float
 ) -> dict[str, np.ndarray]:
-    """The cash table's columns, one row per month of the spend table (numpy only: a forecast never builds it)."""
+    """The cash table's columns, one row per month of the spend table (numpy only: a forecast never builds it);
+    ``start_date`` is the run's first day as ``datetime64[D]``."""
     months, where = np.unique(spend["month"], return_index=True)
     covered = (spend["end"][where] - spend["start"][where]) / np.timedelta64(1, "D")
     month_days = ((months.astype("datetime64[M]") + 1).astype("datetime64[ns]") - months) / np.timedelta64(1, "D")
@@ -126,7 +127,7 @@ def cash_columns(
 
     def by_month(days: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         inside = days < horizon
-        dated = np.datetime64(start_date, "D") + np.floor(days[inside]).astype("int64")
+        dated = start_date + np.floor(days[inside]).astype("int64")
         index = np.searchsorted(months, dated.astype("datetime64[M]").astype("datetime64[ns]"))
         return np.bincount(index, weights=amounts[inside], minlength=len(months))
 
