@@ -38,6 +38,8 @@ def fmt(value: float, unit: str, *, signed: bool = False) -> str:
         return f"{style.signed_text(value, 0, signed=signed)} days"
     if unit == "count":
         return style.signed_text(value, 0, signed=signed)
+    if unit == "months":
+        return f"{style.signed_text(value, 1, signed=signed)} months"
     return style.signed_text(value, 2, signed=signed)
 
 
@@ -47,6 +49,7 @@ UNIT_WORDS = {
     "days": "days",
     "count": "deals",
     "ratio": "S&M spend per $1 of NNARR",
+    "months": "months of cash",
 }
 
 
@@ -171,7 +174,8 @@ def kpi_histograms(
     return fig
 
 
-DELTA_UNITS = {"usd": "USD", "share": "% points", "days": "days", "count": "deals", "ratio": "ratio"}
+DELTA_UNITS = {"usd": "USD", "share": "% points", "days": "days", "count": "deals", "ratio": "ratio",
+               "months": "months"}
 
 
 def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scenario: str) -> Figure:

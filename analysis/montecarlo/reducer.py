@@ -28,7 +28,12 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
   its growth in deals a month over the second half (:func:`simulation.capacity.queue_trend`: a queue that does
   not settle shows here); ``se_wait_end``: mean days waited for an engineer by the deals that left that queue in
   the last 90 days; ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
-  horizon and gave up waiting (the scenario's patience).
+  horizon and gave up waiting (the scenario's patience);
+* only when the scenario has a ``[billing]`` section (the cash table; absent, the row has none of these keys):
+  ``runway_12m``, the runway (:func:`analysis.kpi.cash.runway`) at the end of the cash table's month holding the
+  12-month window's last day, capped at :data:`RUNWAY_CAP_MONTHS` (NaN when the horizon ends before that month
+  does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6 months));
+  ``balance_min``, the lowest month-end balance over the horizon.
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
@@ -43,7 +48,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.kpi import comp, cycle, evaluation, nnarr, retention, utilisation
+from analysis.kpi import cash, comp, cycle, evaluation, nnarr, retention, utilisation
 from simulation.capacity import queue_trend
 from simulation.engine import Outcome
 from simulation.replications import Reduction
@@ -52,8 +57,12 @@ from simulation.scenario import Scenario
 SE: Final = "solution_engineers"
 MONTHS_6: Final = 6
 MONTHS_12: Final = 12
+# A runway is capped so that a replication that is not burning (infinite runway) still has a mean and quantiles:
+# 120 months (10 years) is beyond any plan this tool informs. Only the forecast's runway_12m is capped.
+RUNWAY_CAP_MONTHS: Final = 120.0
+RUNWAY_ALARM_MONTHS: Final = 6.0
 
-Unit = Literal["usd", "ratio", "share", "days", "count"]
+Unit = Literal["usd", "ratio", "share", "days", "count", "months"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,9 @@ METRICS: Final = {
         Metric("se_queue_growth", "Engineer queue growth, deals a month", "count", -1, "SE queue growth"),
         Metric("se_wait_end", "Wait for an engineer, last 90 days", "days", -1, "SE wait at the end"),
         Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
+        Metric("runway_12m", "Cash runway at 12 months (capped at 120)", "months", 1, "Runway, 12 months"),
+        Metric("runway_below_6m_12m", "Runway under 6 months at 12 months", "share", -1, "P(runway < 6 months)"),
+        Metric("balance_min", "Lowest month-end cash balance", "usd", 1, "Lowest cash balance"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
@@ -203,6 +215,32 @@ def kpi_row(scenario: Scenario, outcome: Outcome) -> dict[str, float]:
     return row
 
 
+def cash_kpis(outcome: Outcome) -> dict[str, float]:
+    """``runway_12m``, ``runway_below_6m_12m`` and ``balance_min`` from the cash table; nothing without one."""
+    table = outcome.extra.get("cash")
+    if table is None:
+        return {}
+    months = runway_month(outcome.start_date, outcome.horizon_days)
+    runway = cash.runway(table)
+    value = float(runway.get(months, np.nan)) if months is not None else float("nan")
+    return runway_row(value, float(table["balance"].min()))
+
+
+def runway_month(start: pd.Timestamp, horizon_days: int) -> pd.Timestamp | None:
+    """The first day of the calendar month holding the 12-month window's last day; None when the horizon ends
+    before that month does (its balance is not a month-end one)."""
+    last_day = window(start, MONTHS_12)[1] - pd.Timedelta(days=1)
+    month = pd.Period(last_day, freq="M")
+    return month.start_time if (month + 1).start_time <= start + pd.Timedelta(days=horizon_days) else None
+
+
+def runway_row(runway: float, balance_min: float) -> dict[str, float]:
+    """The cash KPIs of a replication from its runway at 12 months (uncapped) and its lowest balance."""
+    capped = min(runway, RUNWAY_CAP_MONTHS) if runway == runway else float("nan")
+    below = float(capped < RUNWAY_ALARM_MONTHS) if capped == capped else float("nan")
+    return {"runway_12m": capped, "runway_below_6m_12m": below, "balance_min": balance_min}
+
+
 def abandon_rate(deals: pd.DataFrame, start: pd.Timestamp) -> float:
     """Of the deals that joined the engineer queue on or after ``start``, the share that gave up waiting."""
     joined = deals["data_access_granted"] >= start
@@ -258,4 +296,5 @@ def reduce_outcome(scenario: Scenario, outcome: Outcome) -> Reduction:
     se = _se_monthly(outcome)
     row = kpi_row(scenario, outcome)
     row["se_utilisation"] = _weighted_mean(se["utilisation"].to_numpy(), se["hours"].to_numpy())
+    row.update(cash_kpis(outcome))
     return Reduction(row, monthly_series(outcome, se))
