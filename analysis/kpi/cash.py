@@ -14,6 +14,8 @@ which makes their flows (and so a runway read at them) smaller in size.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -23,6 +25,8 @@ from simulation.tables import require
 
 TRAILING_MONTHS: Final = 3
 CASH_COLUMNS: Final = ("month", "net_cash_flow", "balance")
+RED_MONTHS: Final = 6.0  # the forecast's alarm line, P(runway < 6 months)
+YELLOW_MONTHS: Final = 12.0  # assumption: with under a year of cash, the next round is already due
 
 
 def runway_values(balance: np.ndarray, net_cash_flow: np.ndarray, trailing: int = TRAILING_MONTHS) -> np.ndarray:
@@ -68,3 +72,47 @@ def net_burn(cash: pd.DataFrame) -> pd.Series:
     ordered = cash.sort_values("month")
     return pd.Series(-ordered["net_cash_flow"].to_numpy(dtype=float), index=pd.DatetimeIndex(ordered["month"]),
                      name="net_burn")
+
+
+def months_ended(cash: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
+    """The rows of the months that ended by ``when`` (a month-end balance is known only once its month is over).
+
+    >>> cash = pd.DataFrame({"month": pd.to_datetime(["2027-01-01", "2027-02-01"])})
+    >>> len(months_ended(cash, pd.Timestamp("2027-02-28"))), len(months_ended(cash, pd.Timestamp("2027-03-01")))
+    (1, 2)
+    """
+    require(cash, ("month",), "cash", "the months ended")
+    ends = pd.DatetimeIndex(cash["month"]).to_period("M").to_timestamp(how="end").normalize() + pd.Timedelta(days=1)
+    return cash[np.asarray(ends <= when)]
+
+
+@dataclass(frozen=True)
+class Runway:
+    """Runway at the end of a table's last month: in months (NaN with no month, inf when not burning), that
+    month, the balance then and the trailing mean net burn behind it."""
+
+    months: float
+    month: pd.Timestamp | None
+    balance: float
+    burn: float
+
+    @property
+    def status(self) -> str:
+        """red under 6 months, yellow under 12, green otherwise; unknown without a month.
+
+        >>> Runway(5.9, None, 1.0, 1.0).status, Runway(11.0, None, 1.0, 1.0).status, Runway(math.inf, None, 1, 0).status
+        ('red', 'yellow', 'green')
+        """
+        if math.isnan(self.months):
+            return "unknown"
+        return "red" if self.months < RED_MONTHS else "yellow" if self.months < YELLOW_MONTHS else "green"
+
+
+def latest(cash: pd.DataFrame) -> Runway:
+    """The :class:`Runway` at the end of the table's last month (a table cut to the months ended by a date)."""
+    if not len(cash):
+        return Runway(math.nan, None, math.nan, math.nan)
+    months = runway(cash)
+    burn = float(net_burn(cash).iloc[-TRAILING_MONTHS:].mean())
+    balance = float(cash.sort_values("month")["balance"].iloc[-1])
+    return Runway(float(months.iloc[-1]), months.index[-1], balance, burn)

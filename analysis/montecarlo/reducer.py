@@ -104,7 +104,7 @@ METRICS: Final = {
         Metric("se_queue_growth", "Engineer queue growth, deals a month", "count", -1, "SE queue growth"),
         Metric("se_wait_end", "Wait for an engineer, last 90 days", "days", -1, "SE wait at the end"),
         Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
-        Metric("runway_12m", "Cash runway at 12 months (capped at 120)", "months", 1, "Runway, 12 months"),
+        Metric("runway_12m", "Runway at 12 months (capped at 120)", "months", 1, "Runway, 12 months"),
         Metric("runway_below_6m_12m", "Runway under 6 months at 12 months", "share", -1, "P(runway < 6 months)"),
         Metric("balance_min", "Lowest month-end cash balance", "usd", 1, "Lowest cash balance"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
