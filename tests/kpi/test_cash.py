@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.kpi.cash import net_burn, runway, runway_values
+from analysis.kpi.cash import latest, months_ended, net_burn, runway, runway_values
 from simulation.tables import SchemaError
 
 
@@ -66,3 +66,17 @@ def test_runway_is_balance_over_trailing_burn(flows: list[float], start: float) 
             assert value == 0.0
         else:
             assert np.isinf(value)
+
+
+def test_months_ended_and_latest() -> None:
+    """A month's balance is known once it is over: on 1 March, January and February; the runway then is
+    February's (balance 700, trailing burn mean(100, 200))."""
+    cash = table([-100.0, -200.0, -300.0], 1_000.0)
+    known = months_ended(cash, pd.Timestamp("2027-03-01"))
+    assert known["month"].tolist() == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")]
+    now = latest(known)
+    assert (now.months, now.month, now.balance, now.burn) == (700 / 150, pd.Timestamp("2027-02-01"), 700.0, 150.0)
+    assert now.status == "red"
+    assert latest(months_ended(cash, pd.Timestamp("2027-01-31"))).status == "unknown"
+    assert latest(table([-10.0], 1_000.0)).status == "green"  # 100 months
+    assert latest(table([-100.0], 1_000.0)).status == "yellow"  # 9 months
