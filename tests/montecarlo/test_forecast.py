@@ -14,12 +14,14 @@ from scipy import stats
 from analysis.montecarlo.forecast import (
     Target,
     mean_ci,
+    probability_line,
     probability_of_target,
     reps_needed,
     series_summary,
     summarise,
     t_quantile,
     targets_of,
+    wilson,
 )
 from analysis.montecarlo.reducer import reduce_outcome
 from simulation import load_scenario, simulate
@@ -215,8 +217,6 @@ def test_fix_warnings_are_printed_on_stderr(command: str, tmp_path: Path, capsys
 def test_wilson_interval_against_its_closed_form_and_coverage() -> None:
     """The Wilson interval solves |p̂ - p| = z sqrt(p (1 - p) / n) for p: both ends satisfy it; and over
     4,000 binomial draws (fixed seed) it covers the true p about 95 % of the time (within 4 standard errors)."""
-    from analysis.montecarlo.forecast import wilson
-
     z = stats.norm.ppf(0.975)
     for hits, n in ((0, 200), (16, 200), (37, 50), (50, 50)):
         for p in wilson(hits, n):
@@ -231,8 +231,6 @@ def test_wilson_interval_against_its_closed_form_and_coverage() -> None:
 
 
 def test_probability_line_names_the_share_and_its_interval() -> None:
-    from analysis.montecarlo.forecast import probability_line
-
     table = pd.DataFrame({"runway_below_6m_12m": [1.0] * 16 + [0.0] * 184 + [np.nan]})
     line = probability_line(table, "runway_below_6m_12m", "runway < 6 months at 12 months")
     assert line == "P(runway < 6 months at 12 months) = 8% (95 % Wilson CI 5%-13%, 200 replications)"

@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.kpi import comp, evaluation, nnarr, retention
-from analysis.montecarlo.reducer import kpi_row, window
-from simulation.engine import simulate
+from analysis.kpi import cash, comp, evaluation, nnarr, retention
+from analysis.montecarlo import fast_reducer, reducer
+from analysis.montecarlo.reducer import kpi_row, runway_month, window
+from simulation.engine import run, simulate
 from simulation.loader import load_scenario
 from tests.conftest import ROOT
 
@@ -44,10 +45,6 @@ def test_the_scorecard_bonus_uses_its_own_windows_grr_and_qte(scorecard_run):
 def test_cash_kpis_only_with_billing_and_from_the_runway_function():
     """[billing] on: runway_12m is the KPI function's runway at the end of January 2028 (the month holding the
     12-month window's last day, 3 January 2028), capped; off: the row has no cash keys (the forecast unchanged)."""
-    from analysis.kpi import cash
-    from analysis.montecarlo import fast_reducer, reducer
-    from simulation.engine import run
-
     scenario = load_scenario(ROOT / "scenarios" / "ai_startup.toml")
     for seed in range(4):
         record = run(scenario, seed)
@@ -67,8 +64,6 @@ def test_cash_kpis_only_with_billing_and_from_the_runway_function():
 
 
 def test_runway_month_needs_the_month_to_end_in_the_horizon():
-    from analysis.montecarlo.reducer import runway_month
-
     start = pd.Timestamp("2027-01-04")
     assert runway_month(start, 546) == pd.Timestamp("2028-01-01")
     assert runway_month(start, 393) == pd.Timestamp("2028-01-01")  # the horizon ends on 1 February 2028

@@ -7,8 +7,8 @@ import json
 import math
 import re
 from collections.abc import Callable
-from html import escape
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pandas as pd
