@@ -54,14 +54,14 @@ UNIT_WORDS = {
 
 
 def formatter(unit: str, *, signed: bool = False) -> FuncFormatter:
-    """Tick labels in the unit (days without the word: the axis label says it; a signed share, i.e. a change
-    of a percentage, in percentage points)."""
+    """Tick labels in the unit (days and months without the word: the axis label says it; a signed share, i.e. a
+    change of a percentage, in percentage points)."""
     def label(v: float) -> str:
         if signed and abs(v) < 1e-9:
             return "0"
         if unit == "share" and signed:
             return f"{style.signed_text(v * 100, 0, signed=True)} pp"
-        if unit == "days":
+        if unit in ("days", "months"):
             return style.signed_text(v, 0, signed=signed)
         return fmt(v, unit, signed=signed)
 
