@@ -43,7 +43,7 @@ def runway_values(balance: np.ndarray, net_cash_flow: np.ndarray, trailing: int 
     counts = np.minimum(np.arange(1, len(burn) + 1), trailing)
     mean_burn = windows.sum(axis=1) / counts
     balance = np.asarray(balance, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         months = np.where(mean_burn > 0, balance / mean_burn, np.inf)
     return np.where(balance <= 0, 0.0, months)
 

@@ -80,7 +80,7 @@ def wilson(hits: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, fl
     >>> [round(v, 4) for v in wilson(0, 200)]
     [0.0, 0.0188]
     >>> [round(v, 4) for v in wilson(30, 200)]
-    [0.1072, 0.2061]
+    [0.1071, 0.2061]
     """
     if n <= 0:
         return float("nan"), float("nan")
