@@ -30,9 +30,9 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
   the last 90 days; ``pov_queue_abandon_rate``: share of the deals that joined the engineer queue in the
   horizon and gave up waiting (the scenario's patience);
 * only when the scenario has a ``[billing]`` section (the cash table; absent, the row has none of these keys):
-  ``runway_12m``, the runway (:func:`analysis.kpi.cash.runway`) at the end of the cash table's month holding the
-  12-month window's last day, capped at :data:`RUNWAY_CAP_MONTHS` (NaN when the horizon ends before that month
-  does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6 months));
+  ``runway_12m``, the runway (:func:`analysis.kpi.cash.runway`) at the end of the run's 12th calendar month
+  (the start date's month is the first), capped at :data:`RUNWAY_CAP_MONTHS` (NaN when the horizon ends before
+  that month does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6 months));
   ``balance_min``, the lowest month-end balance over the horizon.
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
@@ -227,10 +227,9 @@ def cash_kpis(outcome: Outcome) -> dict[str, float]:
 
 
 def runway_month(start: pd.Timestamp, horizon_days: int) -> pd.Timestamp | None:
-    """The first day of the calendar month holding the 12-month window's last day; None when the horizon ends
-    before that month does (its balance is not a month-end one)."""
-    last_day = window(start, MONTHS_12)[1] - pd.Timedelta(days=1)
-    month = pd.Period(last_day, freq="M")
+    """The first day of the run's 12th calendar month (the start date's month is the first, as for the market's
+    ``market_untouched_12m``); None when the horizon ends before that month does (no month-end balance)."""
+    month = pd.Period(start, freq="M") + (MONTHS_12 - 1)
     return month.start_time if (month + 1).start_time <= start + pd.Timedelta(days=horizon_days) else None
 
 

@@ -43,15 +43,15 @@ def test_the_scorecard_bonus_uses_its_own_windows_grr_and_qte(scorecard_run):
 
 
 def test_cash_kpis_only_with_billing_and_from_the_runway_function():
-    """[billing] on: runway_12m is the KPI function's runway at the end of January 2028 (the month holding the
-    12-month window's last day, 3 January 2028), capped; off: the row has no cash keys (the forecast unchanged)."""
+    """[billing] on: runway_12m is the KPI function's runway at the end of December 2027 (the run's 12th calendar
+    month: it starts on 4 January 2027), capped; off: the row has no cash keys (the forecast unchanged)."""
     scenario = load_scenario(ROOT / "scenarios" / "ai_startup.toml")
     for seed in range(4):
         record = run(scenario, seed)
         outcome = record.outcome()
         row = reducer.reduce_outcome(scenario, outcome).kpis
         table = outcome.extra["cash"]
-        expected = float(cash.runway(table).loc["2028-01-01"])
+        expected = float(cash.runway(table).loc["2027-12-01"])
         assert row["runway_12m"] == min(expected, reducer.RUNWAY_CAP_MONTHS)
         assert row["runway_below_6m_12m"] == float(expected < 6)
         assert row["balance_min"] == table["balance"].min()
@@ -65,7 +65,7 @@ def test_cash_kpis_only_with_billing_and_from_the_runway_function():
 
 def test_runway_month_needs_the_month_to_end_in_the_horizon():
     start = pd.Timestamp("2027-01-04")
-    assert runway_month(start, 546) == pd.Timestamp("2028-01-01")
-    assert runway_month(start, 393) == pd.Timestamp("2028-01-01")  # the horizon ends on 1 February 2028
-    assert runway_month(start, 392) is None
+    assert runway_month(start, 546) == pd.Timestamp("2027-12-01")
+    assert runway_month(start, 362) == pd.Timestamp("2027-12-01")  # the horizon ends on 1 January 2028
+    assert runway_month(start, 361) is None
     assert runway_month(pd.Timestamp("2027-01-01"), 365) == pd.Timestamp("2027-12-01")
