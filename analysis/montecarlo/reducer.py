@@ -32,8 +32,8 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
 * only when the scenario has a ``[billing]`` section (the cash table; absent, the row has none of these keys):
   ``runway_12m``, the runway (:func:`analysis.kpi.cash.runway`) at the end of the run's 12th calendar month
   (the start date's month is the first), capped at :data:`RUNWAY_CAP_MONTHS` (NaN when the horizon ends before
-  that month does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6 months));
-  ``balance_min``, the lowest month-end balance over the horizon.
+  that month does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6
+  months)); ``balance_min``, the lowest month-end balance over the horizon.
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
