@@ -176,7 +176,7 @@ def _runway_tile(dash: Dashboard) -> tuple[page.Tile, ...]:
     name = "Cash runway"
     if r.month is None:
         return (page.Tile(name, "n/a", "runway_months", None, details=("No month has ended since the start yet",)),)
-    big = "not burning" if math.isinf(r.months) else f"{r.months:.1f} mo"
+    big = "not burning" if math.isinf(r.months) else "out of cash" if r.balance <= 0 else f"{r.months:.1f} mo"
     burn = (f"Net burn {style.money(r.burn)}/month (trailing 3 months)" if r.burn > 0
             else "Cash in exceeds cash out (trailing 3 months)")
     details = (f"Balance {style.money(r.balance)} at the end of {r.month:%B %Y}", burn,
