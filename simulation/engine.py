@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from simulation import billing as cash
 from simulation import market as finite
 from simulation import revenue as post_sale
 from simulation import roster as staff_roster
@@ -24,7 +25,7 @@ from simulation.arrivals import Prospects, arrival_times, attributes, max_models
 from simulation.funnel import Funnel, Ledger
 from simulation.pipeline import open_pipeline
 from simulation.plan import timeline
-from simulation.randomness import ATTRIBUTES, SLOTS, Seed, streams
+from simulation.randomness import ATTRIBUTES, SLOTS, Seed, Streams, streams
 from simulation.record import Columns, DealIds, Record, seconds
 from simulation.record import Outcome as Outcome  # re-exported: the tables of one replication
 from simulation.resources import Pool, Row, capacity_schedule
@@ -106,7 +107,8 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
     # Issue 16's optional tables: each mechanism sets its own (None when its section is off). Keep to your own line.
     staff_table: Columns | None = staff_roster.dated(roster.table, scenario.scenario.start_date) if roster else None
     market_table: Columns | None = None if returns is None else returns.table(scenario, times, new.tier, prospects)
-    cash_table: Columns | None = None  # [billing]: simulation.billing
+    spend = spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon)), roster.payroll if roster else None)
+    cash_table: Columns | None = _cash(scenario, events, spend, n, horizon, rng)  # [billing]: simulation.billing
     # Rows of the deals table: the kept deals by arrival (the pipeline on the start date, arrived before it, first).
     order = kept[np.argsort(prospects.arrived[kept], kind="stable")]
     number = np.arange(n)
@@ -117,7 +119,7 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
         warmup_days=warm.days,
         deals=_deal_columns(prospects, ledger, retention, order),
         revenue=_revenue_columns(events, order, n),
-        spend=spend_ledger.columns(scenario, plans, _se_busy(rows, int(horizon)), roster.payroll if roster else None),
+        spend=spend,
         resources=_resource_columns(rows),
         ids=finite.with_returns(DealIds(len(times), tuple(pipeline.ids), int((~history[first_warm:base]).sum())),
                                 returns, number, history),
@@ -128,6 +130,19 @@ def run(scenario: Scenario, seed: Seed = 0) -> Record:
             if columns is not None
         },
     )
+
+
+def _cash(
+    scenario: Scenario, events: list[post_sale.Event], spend: Columns, n: int, horizon: float, rng: Streams
+) -> Columns | None:
+    """The cash table's columns (None when [billing] is off): invoices from the revenue events, draws from the
+    billing stream (read only when the section is on)."""
+    if scenario.billing is None:
+        return None
+    u = cash.draws(rng.billing, n, max_models(scenario.tiers), scenario.billing, horizon)
+    bills = cash.invoices(scenario.billing, events, u, horizon)
+    start = np.datetime64(pd.Timestamp(scenario.scenario.start_date).date(), "D")
+    return cash.cash_columns(scenario.billing, bills, spend, start, horizon)
 
 
 def _from_start(rows: list[Row]) -> list[Row]:

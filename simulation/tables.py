@@ -152,7 +152,15 @@ MARKET: Final[Schema] = {
 
 # -- cash (simulation.billing) --
 CASH: Final[Schema] = {
-    "month": ("datetime", "First day of the calendar month."),
+    "month": ("datetime", "First day of the calendar month (the spend table's months)."),
+    "billed": ("float", "Invoices sent in the month, USD (ARR x the billing period's share of a year)."),
+    "collected": ("float", "Invoices paid in the month, USD (sent + the collection delay)."),
+    "bad_debt": ("float", "Invoices written off in the month (due, never paid), USD."),
+    "receivables": ("float", "Billed, not yet collected nor written off, at the month's end, USD."),
+    "spend": ("float", "Sales and marketing spend of the month (the spend table's categories summed), USD."),
+    "other_burn": ("float", "Non-S&M burn of the month ([billing] other_burn_per_month, prorated by days), USD."),
+    "net_cash_flow": ("float", "collected - spend - other_burn, USD."),
+    "balance": ("float", "Cash at the month's end: starting_balance + the net cash flows so far, USD."),
 }
 
 EXTRA_TABLES: Final[Mapping[str, Schema]] = {"staff": STAFF, "market": MARKET, "cash": CASH}

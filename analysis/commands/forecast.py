@@ -41,7 +41,7 @@ from simulation.scenario import ARTICLE_QTE_DAYS, Fix, Scenario
 FORECAST_FILES = ("replications.csv", "summary.csv", "timeseries.csv", "fan_chart.png", "kpi_histograms.png",
                   "manifest.json", "journal.jsonl")
 HISTOGRAMS = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "qte_velocity_days", "bonus_12m")
-FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m")
+FOREST = ("nnarr_6m", "nnarr_12m", "c2re_12m", "grr", "bonus_12m", "runway_12m")
 
 
 @contextmanager
@@ -100,6 +100,9 @@ def forecast_command(args: argparse.Namespace) -> int:
         result = _replicate(scenario, args, backend, args.out, keep_deals=min(args.keep_deals, args.reps))
         summary = write_forecast(scenario, result, args.out, precision=args.precision)
     print(console_summary(scenario, summary, result.count, args.seed))
+    runway = forecast.probability_line(result.kpis, "runway_below_6m_12m", "runway < 6 months at 12 months")
+    if runway:
+        print(f"  {runway}")
     for line in queue_warnings(summary):
         print(line, file=sys.stderr)
     print(f"written to {args.out}/: replications.csv, summary.csv, timeseries.csv, fan_chart.png, "
@@ -244,7 +247,7 @@ def compare_command(args: argparse.Namespace) -> int:
     warn_about_fixes("compare", base, *variants.values())
     not_inputs([args.out / n for n in ("deltas.csv", "ranking.csv", "forest.png")], _inputs(args))
     with claimed(args.out, "compare"):
-        ranked = _compare(args, base, variants)
+        ranked, table = _compare(args, base, variants)
     m = metric(args.rank_by)
     print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
     print(f"  bands hold {describe(base)}; replication k draws the same parameters in every variant")
@@ -254,11 +257,15 @@ def compare_command(args: argparse.Namespace) -> int:
               f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}{_shares(row)}")
         for note in _no_effect(base, variants.get(str(row.fix))):
             print(f"     {note}")
+        runway = comparison.runway_note(table, str(row.fix))
+        if runway:
+            print(f"     {runway}")
     print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
     return 0
 
 
-def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scenario]) -> pd.DataFrame:
+def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scenario]
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs: dict[str, pd.DataFrame] = {}
     with _backend(args) as backend:
         for label, scenario in {"baseline": base, **variants}.items():
@@ -283,7 +290,7 @@ def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scena
     ordered = table.sort_values("fix", key=lambda f: f.map(order), kind="stable")
     _write_png(charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
                args.out / "forest.png")
-    return ranked
+    return ranked, table
 
 
 def _shares(row: Any) -> str:

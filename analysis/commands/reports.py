@@ -38,7 +38,8 @@ def _sources(args: argparse.Namespace) -> list[Path]:
     """The files a report reads (an output must never replace one of them)."""
     found = [args.source, args.scenario, args.spend, args.revenue, args.resources]
     if args.source.is_dir():
-        found += [args.source / n for n in ("deals.csv", "spend.csv", "revenue.csv", "resources.csv", "scenario.json")]
+        found += [args.source / n for n in ("deals.csv", "spend.csv", "revenue.csv", "resources.csv", "cash.csv",
+                                            "scenario.json")]
     return [p for p in found if p is not None]
 
 

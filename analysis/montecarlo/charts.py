@@ -38,6 +38,8 @@ def fmt(value: float, unit: str, *, signed: bool = False) -> str:
         return f"{style.signed_text(value, 0, signed=signed)} days"
     if unit == "count":
         return style.signed_text(value, 0, signed=signed)
+    if unit == "months":
+        return f"{style.signed_text(value, 1, signed=signed)} months"
     return style.signed_text(value, 2, signed=signed)
 
 
@@ -47,18 +49,19 @@ UNIT_WORDS = {
     "days": "days",
     "count": "deals",
     "ratio": "S&M spend per $1 of NNARR",
+    "months": "months of cash",
 }
 
 
 def formatter(unit: str, *, signed: bool = False) -> FuncFormatter:
-    """Tick labels in the unit (days without the word: the axis label says it; a signed share, i.e. a change
-    of a percentage, in percentage points)."""
+    """Tick labels in the unit (days and months without the word: the axis label says it; a signed share, i.e. a
+    change of a percentage, in percentage points)."""
     def label(v: float) -> str:
         if signed and abs(v) < 1e-9:
             return "0"
         if unit == "share" and signed:
             return f"{style.signed_text(v * 100, 0, signed=True)} pp"
-        if unit == "days":
+        if unit in ("days", "months"):
             return style.signed_text(v, 0, signed=signed)
         return fmt(v, unit, signed=signed)
 
@@ -171,7 +174,8 @@ def kpi_histograms(
     return fig
 
 
-DELTA_UNITS = {"usd": "USD", "share": "% points", "days": "days", "count": "deals", "ratio": "ratio"}
+DELTA_UNITS = {"usd": "USD", "share": "% points", "days": "days", "count": "deals", "ratio": "ratio",
+               "months": "months"}
 
 
 def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scenario: str) -> Figure:

@@ -24,7 +24,7 @@ from simulation.replications import REPLICATION
 
 HEADLINE: Final = (
     "nnarr_6m", "nnarr_12m", "c2re_6m", "c2re_12m", "grr", "bonus_6m", "bonus_12m", "qte_velocity_days",
-    "completion_rate", "cycle_days_12m",
+    "completion_rate", "cycle_days_12m", "runway_12m", "runway_below_6m_12m", "balance_min",
 )
 DELTA_COLUMNS: Final = (
     "fix", "label", "metric", "mean_delta", "ci_low", "ci_high", "n", "mean_baseline", "mean_variant", "sd_delta",
@@ -152,3 +152,25 @@ def sccr_focus(table: pd.DataFrame) -> str | None:
         return None
     size = sccr.assign(size=sccr["mean_delta"].abs()).groupby("metric", sort=False)["size"].mean()
     return str(size.idxmax())
+
+
+def runway_note(table: pd.DataFrame, fix: str) -> str | None:
+    """Cash beside NNARR for one variant of a scenario with ``[billing]``: its runway at 12 months and its
+    P(runway < 6 months), baseline -> variant (means over the paired replications); None without them.
+
+    >>> rows = pd.DataFrame({"fix": ["f", "f"], "metric": ["runway_12m", "runway_below_6m_12m"],
+    ...                      "mean_baseline": [7.0, 0.3], "mean_variant": [8.5, 0.2], "mean_delta": [1.5, -0.1],
+    ...                      "ci_low": [0.5, -0.2], "ci_high": [2.5, 0.0]})
+    >>> runway_note(rows, "f")
+    'runway at 12 months 7.0 -> 8.5 months (+1.5, 95% CI +0.5 to +2.5); P(runway < 6 months) 30% -> 20%'
+    """
+    rows = table[table["fix"] == fix].set_index("metric")
+    if "runway_12m" not in rows.index:
+        return None
+    r = rows.loc["runway_12m"]
+    text = (f"runway at 12 months {r['mean_baseline']:.1f} -> {r['mean_variant']:.1f} months "
+            f"({r['mean_delta']:+.1f}, 95% CI {r['ci_low']:+.1f} to {r['ci_high']:+.1f})")
+    if "runway_below_6m_12m" in rows.index:
+        p = rows.loc["runway_below_6m_12m"]
+        text += f"; P(runway < 6 months) {p['mean_baseline']:.0%} -> {p['mean_variant']:.0%}"
+    return text

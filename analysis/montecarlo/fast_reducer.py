@@ -19,8 +19,16 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from analysis.kpi import comp, nnarr
-from analysis.montecarlo.reducer import MONTHS_6, MONTHS_12, SE, calendar_months, complete_quarters
+from analysis.kpi import cash, comp, nnarr
+from analysis.montecarlo.reducer import (
+    MONTHS_6,
+    MONTHS_12,
+    SE,
+    calendar_months,
+    complete_quarters,
+    runway_month,
+    runway_row,
+)
 from simulation.capacity import VISITS, trend_of, windowed_queue
 from simulation.record import SECONDS_PER_DAY, Record
 from simulation.replications import Reduction
@@ -411,6 +419,17 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.average(values[ok], weights=weights[ok])) if ok.any() and weights[ok].sum() > 0 else NaN
 
 
+def cash_kpis(record: Record) -> dict[str, float]:
+    """:func:`analysis.montecarlo.reducer.cash_kpis` from the cash table's columns (nothing without [billing])."""
+    columns = record.extra.get("cash")
+    if columns is None:
+        return {}
+    month = runway_month(record.start_date, record.horizon_days)
+    runway = cash.runway_values(columns["balance"], columns["net_cash_flow"])
+    at = np.flatnonzero(columns["month"] == np.datetime64(month, "ns")) if month is not None else np.zeros(0, int)
+    return runway_row(float(runway[at[0]]) if len(at) else NaN, float(np.min(columns["balance"])))
+
+
 def reduce_record(scenario: Scenario, record: Record) -> Reduction:
     """The Monte Carlo reducer: KPI row and monthly series of one replication, from its numpy columns."""
     deals = Deals(record)
@@ -418,6 +437,7 @@ def reduce_record(scenario: Scenario, record: Record) -> Reduction:
     se = se_monthly(record, cal)
     row = kpi_row(scenario, record, deals)
     row["se_utilisation"] = _weighted_mean(se, cal.month_hours)
+    row.update(cash_kpis(record))
     series = monthly_series(record, deals, se)
     if scenario.usage is not None:
         series["deployed_model_revenue"] = deployed_model_revenue(record, *cal.month_ends.tolist())

@@ -73,6 +73,38 @@ def reps_needed(sd: float, half_width: float, confidence: float = CONFIDENCE) ->
     return n
 
 
+def wilson(hits: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval of a probability from ``hits`` of ``n`` replications (NaNs when ``n`` is 0): unlike
+    the plain binomial p ± z·SE it stays inside [0, 1] and is not zero-width when every replication agrees.
+
+    >>> [round(v, 4) for v in wilson(0, 200)]
+    [0.0, 0.0188]
+    >>> [round(v, 4) for v in wilson(30, 200)]
+    [0.1071, 0.2061]
+    """
+    if n <= 0:
+        return float("nan"), float("nan")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def probability_line(table: pd.DataFrame, column: str, words: str) -> str | None:
+    """``P(words) = 12 % (95 % Wilson CI 8-17 %, 200 replications)`` from a 0/1 column; None without it."""
+    if column not in table.columns:
+        return None
+    values = table[column].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return f"P({words}): n/a (no replication measured it)"
+    hits = int(values.sum())
+    low, high = wilson(hits, len(values))
+    return (f"P({words}) = {hits / len(values):.0%} (95 % Wilson CI {low:.0%}-{high:.0%}, "
+            f"{len(values)} replications)")
+
+
 Rule = Literal[">=", "<="]
 
 

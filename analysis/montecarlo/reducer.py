@@ -35,6 +35,11 @@ engine's numpy columns, tested equal): every number comes from the KPI calculato
 * ``market_untouched_12m``, only when the scenario has a ``[market]``: the share of its counted accounts nobody had
   contacted by the end of the run's 12th calendar month (the start date's month is the first;
   :func:`analysis.kpi.funnel.untouched_share`); NaN when the horizon ends before that month does.
+* only when the scenario has a ``[billing]`` section (the cash table; absent, the row has none of these keys):
+  ``runway_12m``, the runway (:func:`analysis.kpi.cash.runway`) at the end of the run's 12th calendar month
+  (the start date's month is the first), capped at :data:`RUNWAY_CAP_MONTHS` (NaN when the horizon ends before
+  that month does); ``runway_below_6m_12m``, 1 if that runway is under 6 months else 0 (its mean is P(runway < 6
+  months)); ``balance_min``, the lowest month-end balance over the horizon.
 
 The monthly series (one row per calendar month, values at the month's end or the horizon's end):
 ``nnarr_cumulative`` (NNARR of the deals won since the start date), ``pipeline_deals`` and ``pipeline_acv``
@@ -50,7 +55,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
-from analysis.kpi import comp, cycle, evaluation, funnel, nnarr, retention, utilisation
+from analysis.kpi import cash, comp, cycle, evaluation, funnel, nnarr, retention, utilisation
 from simulation.capacity import queue_trend
 from simulation.engine import Outcome
 from simulation.replications import Reduction
@@ -59,8 +64,12 @@ from simulation.scenario import Scenario
 SE: Final = "solution_engineers"
 MONTHS_6: Final = 6
 MONTHS_12: Final = 12
+# A runway is capped so that a replication that is not burning (infinite runway) still has a mean and quantiles:
+# 120 months (10 years) is beyond any plan this tool informs. Only the forecast's runway_12m is capped.
+RUNWAY_CAP_MONTHS: Final = 120.0
+RUNWAY_ALARM_MONTHS: Final = 6.0
 
-Unit = Literal["usd", "ratio", "share", "days", "count"]
+Unit = Literal["usd", "ratio", "share", "days", "count", "months"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,9 @@ METRICS: Final = {
         Metric("se_wait_end", "Wait for an engineer, last 90 days", "days", -1, "SE wait at the end"),
         Metric("pov_queue_abandon_rate", "Gave up waiting for an engineer", "share", -1, "Gave up in the queue"),
         Metric("market_untouched_12m", "Market untouched, end of month 12", "share", 0, "Market left, 12 months"),
+        Metric("runway_12m", "Runway at 12 months (capped at 120)", "months", 1, "Runway, 12 months"),
+        Metric("runway_below_6m_12m", "Runway under 6 months at 12 months", "share", -1, "P(runway < 6 months)"),
+        Metric("balance_min", "Lowest month-end cash balance", "usd", 1, "Lowest cash balance"),
         Metric("nnarr_cumulative", "Cumulative NNARR", "usd", 1),
         Metric("pipeline_deals", "Open pipeline", "count", 0),
         Metric("pipeline_acv", "Open pipeline value", "usd", 0),
@@ -228,6 +240,31 @@ def market_untouched(market: pd.DataFrame, start: pd.Timestamp, horizon_days: in
     return funnel.untouched_share(market, grid[MONTHS_12 - 1].start_time)
 
 
+def cash_kpis(outcome: Outcome) -> dict[str, float]:
+    """``runway_12m``, ``runway_below_6m_12m`` and ``balance_min`` from the cash table; nothing without one."""
+    table = outcome.extra.get("cash")
+    if table is None:
+        return {}
+    months = runway_month(outcome.start_date, outcome.horizon_days)
+    runway = cash.runway(table)
+    value = float(runway.get(months, np.nan)) if months is not None else float("nan")
+    return runway_row(value, float(table["balance"].min()))
+
+
+def runway_month(start: pd.Timestamp, horizon_days: int) -> pd.Timestamp | None:
+    """The first day of the run's 12th calendar month (the start date's month is the first, as for the market's
+    ``market_untouched_12m``); None when the horizon ends before that month does (no month-end balance)."""
+    month = pd.Period(start, freq="M") + (MONTHS_12 - 1)
+    return month.start_time if (month + 1).start_time <= start + pd.Timedelta(days=horizon_days) else None
+
+
+def runway_row(runway: float, balance_min: float) -> dict[str, float]:
+    """The cash KPIs of a replication from its runway at 12 months (uncapped) and its lowest balance."""
+    capped = min(runway, RUNWAY_CAP_MONTHS) if runway == runway else float("nan")
+    below = float(capped < RUNWAY_ALARM_MONTHS) if capped == capped else float("nan")
+    return {"runway_12m": capped, "runway_below_6m_12m": below, "balance_min": balance_min}
+
+
 def abandon_rate(deals: pd.DataFrame, start: pd.Timestamp) -> float:
     """Of the deals that joined the engineer queue on or after ``start``, the share that gave up waiting."""
     joined = deals["data_access_granted"] >= start
@@ -287,4 +324,5 @@ def reduce_outcome(scenario: Scenario, outcome: Outcome) -> Reduction:
     if scenario.usage is not None:
         ends = month_ends(outcome.start_date, outcome.horizon_days)
         series["deployed_model_revenue"] = [retention.deployed_model_revenue(outcome.revenue, t) for t in ends]
+    row.update(cash_kpis(outcome))
     return Reduction(row, series)

@@ -38,6 +38,8 @@ from typing import Final, Literal
 import pandas as pd
 
 from analysis.kpi import bottlenecks, cycle, evaluation, kpis, nnarr, snapshot
+from analysis.kpi import cash as cash_kpi
+from analysis.kpi.cash import Runway
 from analysis.kpi.evaluation import Rate
 from analysis.kpi.nnarr import C2re, Nnarr
 from analysis.report import bottleneck, coverage, health_page, status
@@ -115,6 +117,7 @@ class Tables:
     library: tuple[FixOption, ...] = ()
     source: str = ""
     end: pd.Timestamp | None = None  # a run's horizon end, when known (a deals CSV only has its last event)
+    cash: pd.DataFrame | None = None  # the cash table ([billing]): the runway tile shows only with it
 
     def __post_init__(self) -> None:
         # Reports pick rows by label; pooled runs stacked without ignore_index repeat labels, so number rows afresh.
@@ -135,6 +138,7 @@ class Tables:
             library=self.library,
             source=self.source,
             end=self.end,
+            cash=None if self.cash is None else cash_kpi.months_ended(self.cash, when),
         )
 
 
@@ -164,6 +168,7 @@ class Dashboard:
     amounts: Amounts = "all"  # "none": no won deal has an ACV; "partial": some have none (NNARR is a floor)
     win_rates: tuple[tuple[str, Rate], ...] = ()  # (metric, rate) over the window, each named by its denominator
     cycle_deals: tuple[int, int] = (0, 0)  # won deals behind cycle_days and previous_cycle_days
+    runway: Runway | None = None  # from the cash table, when there is one
 
     @property
     def bottleneck(self) -> Finding | None:
@@ -203,7 +208,16 @@ class Dashboard:
             "bottleneck_text": self.bottleneck.text if self.bottleneck else None,
             **{f"{name}_{WINDOW_DAYS}d": _clean(rate.value) for name, rate in self.win_rates},
             **{f"{name}_{WINDOW_DAYS}d_decided": rate.decided for name, rate in self.win_rates},
-        } | self._amount_numbers()
+        } | self._amount_numbers() | self._runway_numbers()
+
+    def _runway_numbers(self) -> dict[str, float | str | None]:
+        # Only with a cash table, so that runs without [billing] keep their numbers unchanged.
+        if self.runway is None:
+            return {}
+        r = self.runway
+        return {"runway_months": _clean(r.months) if math.isfinite(r.months) or math.isnan(r.months) else "inf",
+                "runway_month": None if r.month is None else f"{r.month:%Y-%m}", "cash_balance": _clean(r.balance),
+                "net_burn_3m": _clean(r.burn), "runway_status": r.status}
 
     def _amount_numbers(self) -> dict[str, float | str | None]:
         # Only when won deals lack an ACV, so that priced runs keep their numbers unchanged.
@@ -298,6 +312,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         notes=_notes(tables, to_date, c2re_now, as_of, amounts),
         amounts=amounts,
         win_rates=win_rates,
+        runway=None if known.cash is None else cash_kpi.latest(known.cash),
     )
 
 

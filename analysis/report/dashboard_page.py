@@ -2,7 +2,8 @@
 :mod:`analysis.report.page_png` (PNG).
 
 Layout, top to bottom: title and data cut-off; the status banner with its escalation; three KPI tiles (NNARR to
-date vs target, C2RE trailing 30 days with its arrow, SCCR for the quarter so far); the biggest bottleneck;
+date vs target, C2RE trailing 30 days with its arrow, SCCR for the quarter so far; with a cash table, a fourth,
+the cash runway, beside C2RE); the biggest bottleneck;
 three suggested actions; six charts; the health checks; notes on the data.
 
 Without deal amounts the NNARR tile reads "n/a — no deal amounts (acv)..." in grey (status unknown, like "No target"),
@@ -88,7 +89,7 @@ def blocks(dash: Dashboard, images: tuple[tuple[str, bytes], ...]) -> list[page.
     result: list[page.Block] = [
         page.Title(f"Weekly CRO dashboard · {dash.week}", subtitle),
         page.Banner(dash.status, status_word(dash.status, dash.pace.unpriced), dash.escalation + pace_text),
-        page.Tiles((_nnarr_tile(dash), _c2re_tile(dash), _sccr_tile(dash))),
+        page.Tiles((_nnarr_tile(dash), _c2re_tile(dash), *_runway_tile(dash), _sccr_tile(dash))),
         page.Heading(f"Biggest bottleneck, last {WINDOW_DAYS} days"),
     ]
     if dash.bottleneck is None:
@@ -165,6 +166,23 @@ def _c2re_tile(dash: Dashboard) -> page.Tile:
                      status="unknown" if rated == "n/a" else rated, arrow=arrow.arrow,
                      arrow_class="flat" if arrow.good is None else ("good" if arrow.good else "bad"),
                      details=tuple(details))
+
+
+def _runway_tile(dash: Dashboard) -> tuple[page.Tile, ...]:
+    """Runway beside C2RE (article A: C2RE "directly affects runway"); none without a cash table."""
+    r = dash.runway
+    if r is None:
+        return ()
+    name = "Cash runway"
+    if r.month is None:
+        return (page.Tile(name, "n/a", "runway_months", None, details=("No month has ended since the start yet",)),)
+    big = "not burning" if math.isinf(r.months) else "out of cash" if r.balance <= 0 else f"{r.months:.1f} mo"
+    burn = (f"Net burn {style.money(r.burn)}/month (trailing 3 months)" if r.burn > 0
+            else "Cash in exceeds cash out (trailing 3 months)")
+    details = (f"Balance {style.money(r.balance)} at the end of {r.month:%B %Y}", burn,
+               "Red under 6 months, yellow under 12")
+    return (page.Tile(name, big, "runway_months", r.months if math.isfinite(r.months) else None, status=r.status,
+                      details=details),)
 
 
 def _sccr_tile(dash: Dashboard) -> page.Tile:

@@ -1,7 +1,7 @@
 """Read what the reports need: a ``funnelsim run`` folder or a hand-made deals CSV, targets, start date, fixes.
 
 The input is either a folder written by ``funnelsim run`` (``deals.csv`` and, when present, ``spend.csv``,
-``revenue.csv``, ``resources.csv`` and ``scenario.json``) or a deals CSV following the schema
+``revenue.csv``, ``resources.csv``, ``cash.csv`` and ``scenario.json``) or a deals CSV following the schema
 (``funnelsim schema --tables``), with the other tables passed as ``--spend`` / ``--revenue`` / ``--resources``.
 
 * The deals table needs ``id, arrived, closed, outcome`` (:data:`DEALS_REQUIRED`); every other column is
@@ -33,7 +33,18 @@ from simulation.input_files import read_text
 from simulation.limits import MAX_JSON_BYTES
 from simulation.loader import load_scenario
 from simulation.scenario import Scenario, Targets
-from simulation.tables import DEALS, OUTCOMES, REQUIRED, RESOURCES, REVENUE, SPEND, STAGES, SchemaError, read_csv
+from simulation.tables import (
+    CASH,
+    DEALS,
+    OUTCOMES,
+    REQUIRED,
+    RESOURCES,
+    REVENUE,
+    SPEND,
+    STAGES,
+    SchemaError,
+    read_csv,
+)
 
 DEALS_REQUIRED: Final = ("id", "arrived", "closed", "outcome")
 EARLIEST: Final = pd.Timestamp("1990-01-01")  # dates outside this range are misread text, not deals
@@ -55,7 +66,10 @@ def load(
     explicit = {"spend": spend, "revenue": revenue, "resources": resources}
     settings: Scenario | None = None
     horizon_end: pd.Timestamp | None = None
+    cash: pd.DataFrame | None = None
     if source.is_dir():
+        if (source / "cash.csv").exists():  # a run with [billing]: the dashboard's runway tile
+            cash = read_csv(source / "cash.csv", CASH, required=tuple(CASH))
         deals_path = source / "deals.csv"
         if not deals_path.exists():
             raise InputError(f"{source}: no deals.csv in this folder (expected a `funnelsim run` output folder)")
@@ -92,6 +106,7 @@ def load(
         library=_library(fixes, scenario, settings),
         source=label,
         end=horizon_end,
+        cash=cash,
     )
 
 

@@ -7,13 +7,14 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis.kpi import cycle, nnarr, snapshot
+from analysis.kpi import cash, cycle, nnarr, snapshot
 from analysis.report import dashboard, dashboard_page, inputs, page, page_png, status
 from analysis.report.htmlkit import external_references
 from simulation.cli import main
@@ -291,3 +292,25 @@ def test_pooled_tables_with_repeated_labels_give_the_same_reports(run_dir: Path)
     assert got.numbers() == want.numbers() and got.actions == want.actions
     expected = autopsy.csv_table(autopsy.build(known, month))
     pd.testing.assert_frame_equal(autopsy.csv_table(autopsy.build(pooled, month)), expected)
+
+
+def test_runway_tile_beside_c2re(report: Path, known: dashboard.Tables) -> None:
+    """The baseline turns [billing] on: a runway tile right after C2RE, its figure the KPI function's at the end
+    of the last month ended by the Monday (28 June 2027: May, June is not over)."""
+
+    assert known.cash is not None and known.cash["month"].max() == pd.Timestamp("2027-05-01")
+    html = (report / f"dashboard-{WEEK}.html").read_text(encoding="utf-8")
+    expected = float(cash.runway(known.cash).iloc[-1])
+    assert figures(html)["runway_months"] == pytest.approx(expected, rel=1e-12)
+    order = [html.index(f'data-kpi="{k}"') for k in ("c2re_30d", "runway_months", "sccr")]
+    assert order == sorted(order)
+    numbers = json.loads((report / f"dashboard-{WEEK}.json").read_text())
+    assert numbers["runway_month"] == "2027-05"
+    assert numbers["runway_status"] == ("red" if expected < 6 else "yellow" if expected < 12 else "green")
+
+
+def test_no_cash_table_no_runway_tile(known: dashboard.Tables) -> None:
+    without = dashboard.build(replace(known, cash=None), WEEK)
+    assert without.runway is None and not any(k.startswith("runway") for k in without.numbers())
+    tiles = next(b for b in dashboard_page.blocks(without, ()) if isinstance(b, page.Tiles))
+    assert [t.kpi for t in tiles.tiles] == ["nnarr_to_date", "c2re_30d", "sccr"]

@@ -126,6 +126,15 @@ SCENARIO_CASES: list[Bad] = [
                   "staff", "vacation_days_per_year = 2 is less than half a block"),
     scenario_case("fixes_written_in_a_scenario", "[scenario]\n", "fixes = []\n[scenario]\n", "fixes",
                   "unknown key (fixes come from --fix or cro.playbook)"),
+    # [billing] (simulation.billing): the shipped scenario turns it on.
+    scenario_case("billing_without_balance", "starting_balance = 4000000 ", "", "billing.starting_balance",
+                  "required key is missing"),
+    scenario_case("billing_terms", 'terms = "annual" ', 'terms = "weekly" ', "billing.terms",
+                  "Input should be 'annual', 'quarterly' or 'monthly'"),
+    scenario_case("billing_bad_debt_above_one", "bad_debt_probability = 0.02", "bad_debt_probability = 2",
+                  "billing.bad_debt_probability", "Input should be less than or equal to 1, got 2"),
+    scenario_case("billing_negative_burn", "other_burn_per_month = 120000", "other_burn_per_month = -5",
+                  "billing.other_burn_per_month", "Input should be greater than or equal to 0, got -5"),
     Bad("extends_missing", "extends", "no such file", {"bad.toml": 'extends = "nowhere.toml"\n'}),
     Bad("extends_not_a_string", "extends", "must be a file path (string), got 3", {"bad.toml": "extends = 3\n"}),
     Bad("extends_circular", "extends", "circular extends", {

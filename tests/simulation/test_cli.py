@@ -19,7 +19,7 @@ import pytest
 from simulation.cli import EXIT_BAD_INPUT, main
 from simulation.engine import simulate
 from simulation.loader import load_scenario
-from simulation.tables import TABLES, read_csv
+from simulation.tables import CASH, TABLES, read_csv
 from tests.conftest import FIXES, FIXTURES, ROOT, SCENARIOS
 from tests.simulation.bad_inputs import ALL_CASES, BASE, Bad
 
@@ -130,9 +130,12 @@ def test_run_writes_the_four_tables(tmp_path: Path, capsys: pytest.CaptureFixtur
     saved = json.loads((tmp_path / "scenario.json").read_text())
     assert saved["scenario"]["name"] == "AI startup baseline"
     assert [f["name"] for f in saved["fixes"]] == ["extra_solution_engineer"]
+    # The shipped baseline turns [billing] on: its cash table is written too, and reads back as written.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "deals.csv", "resources.csv", "revenue.csv", "scenario.json", "spend.csv",
+        "cash.csv", "deals.csv", "resources.csv", "revenue.csv", "scenario.json", "spend.csv",
     ]
+    cash = read_csv(tmp_path / "cash.csv", CASH, required=tuple(CASH))
+    pd.testing.assert_frame_equal(cash, expected.extra["cash"], check_exact=False, rtol=1e-12)
 
 
 # --- schema --------------------------------------------------------------------------------------------------
