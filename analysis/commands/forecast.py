@@ -24,7 +24,7 @@ from analysis.kpi.health import qte_threshold
 from analysis.montecarlo import charts, forecast, sensitivity
 from analysis.montecarlo import compare as comparison
 from analysis.montecarlo.fast_reducer import reduce_record
-from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, metric, month_ends
+from analysis.montecarlo.reducer import METRICS, MONTHS_6, MONTHS_12, Metric, metric, month_ends
 from analysis.style import png_bytes
 from simulation.backends import Backend, make_backend
 from simulation.capacity import GROWTH_LIMIT
@@ -245,9 +245,9 @@ def compare_command(args: argparse.Namespace) -> int:
         raise InputError(f"--rank-by {args.rank_by}: not a KPI (use one of {', '.join(METRICS)})")
     variants = variants_of(args)
     warn_about_fixes("compare", base, *variants.values())
-    not_inputs([args.out / n for n in ("deltas.csv", "ranking.csv", "forest.png")], _inputs(args))
+    not_inputs([args.out / n for n in ("deltas.csv", "ranking.csv", "head_to_head.csv", "forest.png")], _inputs(args))
     with claimed(args.out, "compare"):
-        ranked, table = _compare(args, base, variants)
+        ranked, table, duel = _compare(args, base, variants)
     m = metric(args.rank_by)
     print(f"{base.name} | {args.reps} paired replications | seed {args.seed} | ranked by {m.label}")
     print(f"  bands hold {describe(base)}; replication k draws the same parameters in every variant")
@@ -260,12 +260,30 @@ def compare_command(args: argparse.Namespace) -> int:
         runway = comparison.runway_note(table, str(row.fix))
         if runway:
             print(f"     {runway}")
-    print(f"written to {args.out}/: deltas.csv, ranking.csv, forest.png, runs/<scenario>/replications.csv")
+    _print_head_to_head(duel, m)
+    both = "deltas.csv, ranking.csv, head_to_head.csv" if len(duel) else "deltas.csv, ranking.csv"
+    print(f"written to {args.out}/: {both}, forest.png, runs/<scenario>/replications.csv")
     return 0
 
 
+def _print_head_to_head(duel: pd.DataFrame, m: Metric) -> None:
+    """Each runner-up against the leader, paired: on the ranking KPI, then cash when the scenario has it."""
+    rows = duel[duel["metric"] == m.name]
+    if rows.empty:
+        return
+    leader = str(rows["against"].iloc[0])
+    print(f"  head to head, paired replications, against {leader}:")
+    for row in rows.itertuples():
+        print(f"    {row.label!s:<36} {charts.fmt(row.mean_delta, m.unit, signed=True):>9} "
+              f"(95% CI {charts.fmt(row.ci_low, m.unit, signed=True)} to "
+              f"{charts.fmt(row.ci_high, m.unit, signed=True)}) {row.verdict}")
+        runway = comparison.runway_note(duel, str(row.fix))
+        if runway:
+            print(f"      {runway}")
+
+
 def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scenario]
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     runs: dict[str, pd.DataFrame] = {}
     with _backend(args) as backend:
         for label, scenario in {"baseline": base, **variants}.items():
@@ -273,13 +291,17 @@ def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scena
             write_csv(result.kpis, args.out / "runs" / label / "replications.csv")
             runs[label] = result.kpis
     baseline = runs.pop("baseline")
-    table = comparison.deltas(baseline, runs, labels={key: variant_words(key, variants[key]) for key in variants})
+    labels = {key: variant_words(key, variants[key]) for key in variants}
+    table = comparison.deltas(baseline, runs, labels=labels)
     if args.rank_by not in set(table["metric"]):
         raise InputError(f"--rank-by {args.rank_by}: not a compared KPI (use one of "
                          f"{', '.join(dict.fromkeys(table['metric']))})")
     ranked = comparison.ranking(table, args.rank_by)
     write_csv(table, args.out / "deltas.csv")
     write_csv(ranked, args.out / "ranking.csv")
+    duel = comparison.head_to_head(runs, ranked, labels)
+    if len(duel):
+        write_csv(duel, args.out / "head_to_head.csv")
     defined = set(table.loc[table["mean_delta"].notna(), "metric"])
     panels = list(dict.fromkeys(m if m in defined else m.replace("_12m", "_6m") for m in FOREST))
     panels = [m for m in panels if m in defined]
@@ -290,7 +312,7 @@ def _compare(args: argparse.Namespace, base: Scenario, variants: dict[str, Scena
     ordered = table.sort_values("fix", key=lambda f: f.map(order), kind="stable")
     _write_png(charts.forest_plot(ordered, panels, reps=args.reps, scenario=base.name),
                args.out / "forest.png")
-    return ranked, table
+    return ranked, table, duel
 
 
 def _shares(row: Any) -> str:

@@ -9,6 +9,7 @@ target where there is one.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -59,8 +60,9 @@ def formatter(unit: str, *, signed: bool = False) -> FuncFormatter:
     def label(v: float) -> str:
         if signed and abs(v) < 1e-9:
             return "0"
-        if unit == "share" and signed:
-            return f"{style.signed_text(v * 100, 0, signed=True)} pp"
+        if unit == "share" and signed:  # a decimal only for ticks between whole points (a change under 1 pp)
+            points = v * 100
+            return f"{style.signed_text(points, 0 if abs(points - round(points)) < 1e-6 else 1, signed=True)} pp"
         if unit in ("days", "months"):
             return style.signed_text(v, 0, signed=signed)
         return fmt(v, unit, signed=signed)
@@ -203,13 +205,14 @@ def forest_plot(deltas: pd.DataFrame, metrics: Sequence[str], *, reps: int, scen
                 ax.plot([row["ci_low"], row["ci_high"]], [yi, yi], color=colour, lw=2.6, solid_capstyle="round")
                 ax.scatter([row["mean_delta"]], [yi], color=colour, s=48, zorder=3)
             names = dict(zip(deltas["fix"], deltas["label"], strict=True)) if "label" in deltas else {}
-            ax.set_yticks(y, [names.get(f, f.replace("_", " ")) for f in fixes])
+            # Wrapped: a fix's summary can be long, and unwrapped it squeezes the panels until their titles collide.
+            ax.set_yticks(y, [textwrap.fill(names.get(f, f.replace("_", " ")), 38) for f in fixes])
             ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.xaxis.set_major_formatter(formatter(m.unit, signed=True))
-            ax.set_xlabel(f"change vs baseline ({DELTA_UNITS[m.unit]})")
+            ax.set_xlabel(f"change ({DELTA_UNITS[m.unit]})")
             ax.grid(True, axis="x")
             ax.grid(False, axis="y")
-            ax.margins(x=0.15)
+            ax.margins(x=0.15, y=0.25)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
     return fig

@@ -174,3 +174,17 @@ def runway_note(table: pd.DataFrame, fix: str) -> str | None:
         p = rows.loc["runway_below_6m_12m"]
         text += f"; P(runway < 6 months) {p['mean_baseline']:.0%} -> {p['mean_variant']:.0%}"
     return text
+
+
+def head_to_head(runs: Mapping[str, pd.DataFrame], ranked: pd.DataFrame,
+                 labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every other variant against the first-ranked one, paired by replication (:func:`deltas` with the leader as
+    the baseline): "hire now or after the CRO starts?" is the difference between two fixes, not between each fix
+    and doing nothing. ``against`` names the leader; empty with fewer than two variants."""
+    if len(ranked) < 2:
+        return pd.DataFrame(columns=["against", *DELTA_COLUMNS])
+    leader = str(ranked["fix"].iloc[0])
+    others = {str(fix): runs[str(fix)] for fix in ranked["fix"].iloc[1:]}
+    table = deltas(runs[leader], others, labels=labels)
+    table.insert(0, "against", leader)
+    return table

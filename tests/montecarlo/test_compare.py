@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.montecarlo.compare import deltas, paired_delta, ranking, sccr_focus, unpaired_delta, verdict
+from analysis.montecarlo.compare import (
+    deltas,
+    head_to_head,
+    paired_delta,
+    ranking,
+    sccr_focus,
+    unpaired_delta,
+    verdict,
+)
 from analysis.montecarlo.fast_reducer import reduce_record
 from simulation import load_scenario
 from simulation.cli import main
@@ -85,6 +93,14 @@ def test_deltas_and_ranking_on_constructed_tables() -> None:
     assert ranking(table, "c2re_12m")["fix"].iloc[0] == "up"
     assert sccr_focus(table) == "sccr_2027Q3"
     assert list(table.columns[:5]) == ["fix", "label", "metric", "mean_delta", "ci_low"]
+    # Head to head: the runners-up against the leader ("up"), paired replication by replication.
+    runs = {"same": same, "up": up, "down": down.iloc[::-1]}
+    duel = head_to_head(runs, ranking(table, "nnarr_12m")).set_index(["fix", "metric"])
+    assert set(duel["against"]) == {"up"} and set(duel.index.get_level_values("fix")) == {"same", "down"}
+    assert duel.loc[("same", "nnarr_12m"), "mean_delta"] == pytest.approx(-50.0)
+    assert duel.loc[("down", "nnarr_12m"), "mean_delta"] == pytest.approx(-60.0)  # -10 vs +50, per replication
+    assert duel.loc[("down", "nnarr_12m"), "verdict"] == "worse"
+    assert head_to_head({"up": up}, ranking(table[table["fix"] == "up"], "nnarr_12m")).empty
 
 
 def test_paired_ci_is_narrower_than_independent_runs() -> None:
@@ -130,7 +146,10 @@ def test_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert set(table["fix"]) == {"self_serve_sandbox", "prerecorded_model_audit", "all_fixes"}
     assert {"nnarr_6m", "c2re_6m", "grr", "bonus_6m", "nnarr_12m"} <= set(table["metric"])
     assert table.loc[table["metric"] == "nnarr_12m", "mean_delta"].isna().all()  # 200 days: no 12-month NNARR
-    assert list(pd.read_csv(tmp_path / "ranking.csv")["rank"]) == [1, 2, 3]
+    ranked = pd.read_csv(tmp_path / "ranking.csv")
+    assert list(ranked["rank"]) == [1, 2, 3]
+    duel = pd.read_csv(tmp_path / "head_to_head.csv")
+    assert set(duel["against"]) == {ranked["fix"].iloc[0]} and set(duel["fix"]) == set(ranked["fix"].iloc[1:])
     assert (tmp_path / "forest.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "runs" / "baseline" / "replications.csv").exists()
     assert "ranked by NNARR, first 6 months" in capsys.readouterr().out
