@@ -14,7 +14,7 @@ from simulation.limits import seed_arg
 
 
 def register(commands: Any) -> None:
-    run = commands.add_parser("run", help="simulate one replication and write the four tables as CSV")
+    run = commands.add_parser("run", help="simulate one replication and write its tables as CSV")
     scenario_arguments(run)
     run.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same prospects; default 0)")
     run.add_argument("--out", type=Path, required=True, help="folder for deals.csv, revenue.csv, spend.csv, ...")

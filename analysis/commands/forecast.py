@@ -141,8 +141,10 @@ def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: 
              f"  bands hold {describe(scenario)}",
              f"  {'KPI':<38} {'P10':>10} {'P50':>10} {'P90':>10} {'mean ± 95% CI':>22} {'P(target)':>16}"]
     for row in summary.itertuples():
+        if row.metric == "runway_below_6m_12m":  # a 0/1 per replication: its line below, with a Wilson interval
+            continue
         m = metric(str(row.metric))
-        f = charts.fmt
+        f = _cell
         half = float(row.half_width)
         spread = f"{half * 100:.1f} pp" if m.unit == "share" and half == half else f(half, m.unit)
         rule = {">=": "≥", "<=": "≤"}.get(str(row.rule), "")
@@ -151,6 +153,13 @@ def console_summary(scenario: Scenario, summary: pd.DataFrame, reps: int, seed: 
                      f"{f(row.p90, m.unit):>10} {f(row.mean, m.unit) + ' ± ' + spread:>22} {target:>16}")
     lines += target_notes(scenario)
     return "\n".join(lines)
+
+
+def _cell(value: float, unit: str) -> str:
+    """A value for the summary table's 10-character columns (months as ``13.4 mo``)."""
+    if unit == "months" and value == value:
+        return f"{value:.1f} mo"
+    return charts.fmt(value, unit)
 
 
 def target_notes(scenario: Scenario) -> list[str]:
