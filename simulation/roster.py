@@ -1,10 +1,13 @@
 """Who works when: the ``[staff]`` section turned into capacity schedules, daily headcounts and the ``staff`` table.
 
-Everything is drawn from the ``staff`` stream before the SimPy run, in batches: per seat, tenures and backfill
-gaps (uniforms of shape ``(seats, cycles, 2)``, more batches only if a seat outlives them), then the engineers'
-vacation blocks ``(engineer seats, years, blocks)``, then the founder's ``(years, blocks)``; each batch only when
-its key is on. A year's vacation is split into equal parts of the year, one block at a uniform place in each, so
-a person's blocks never overlap.
+Everything is drawn before the SimPy run from streams spawned off the ``staff`` stream: one per role, and under
+it one per seat (numbered within the role: the start date's seats, then those fixes open, then hires), which
+spawns one for the seat's tenures and backfill gaps (a batch of ``(cycles, 2)`` uniforms, another only if the seat
+outlives it) and one for its vacation blocks ``(years, blocks)``; the founder's vacations have their own. Each is
+read only when its key is on. A seat's draws therefore do not depend on how many other seats there are: a fix
+that hires leaves every existing seat's departures and vacations as they were (common random numbers). A year's
+vacation is split into equal parts of the year, one block at a uniform place in each, so a person's blocks never
+overlap.
 
 An engineer seat runs ``povs_per_engineer`` POV slots (of the regime in force) while filled, at work and past its
 ramp; a new hire runs ``ramp_start_share`` of them at first (rounded down) and gains one slot at a time at equal
@@ -71,12 +74,14 @@ def build(scenario: Scenario, rng: np.random.Generator) -> Roster:
     horizon = float(scenario.scenario.horizon_days)
     pairs = regimes(scenario)
     seats = _seats(scenario, staff, pairs)
-    _fill(seats, staff, horizon, rng)
+    tenure_rngs, vacation_rngs, founder_rng = _streams(seats, rng)
+    _fill(seats, staff, horizon, tenure_rngs)
     engineers = [s for s in seats if s.role == ROLES[0]]
     holidays = [(float(d), d + 1.0) for d in holiday_offsets(staff, scenario.scenario.start_date)]
     years = max(1, math.ceil(horizon / DAYS_PER_YEAR))
-    vacations = _vacations(staff.vacation_days_per_year, staff.vacation_block_days, len(engineers), years, rng)
-    founder_off = _vacations(staff.founder_vacation_days_per_year, staff.vacation_block_days, 1, years, rng)[0]
+    vacations = _vacations(staff.vacation_days_per_year, staff.vacation_block_days, years,
+                           [g for seat, g in zip(seats, vacation_rngs, strict=True) if seat.role == ROLES[0]])
+    founder_off = _vacations(staff.founder_vacation_days_per_year, staff.vacation_block_days, years, [founder_rng])[0]
     starts = np.array([max(start, 0.0) for start, _ in pairs])
     per_engineer = np.array([p.pov.povs_per_engineer for _, p in pairs])
     cuts = _breakpoints(engineers, vacations, founder_off, holidays, starts, per_engineer, staff, horizon)
@@ -116,8 +121,19 @@ def _seats(scenario: Scenario, staff: Staff, pairs: tuple[tuple[float, Scenario]
     return seats
 
 
-def _fill(seats: list[Seat], staff: Staff, horizon: float, rng: np.random.Generator) -> None:
-    """Each seat's occupants: tenures and backfill gaps from the stream, in batches of ``(seats, cycles, 2)``."""
+def _streams(seats: list[Seat], rng: np.random.Generator
+             ) -> tuple[list[np.random.Generator], list[np.random.Generator], np.random.Generator]:
+    """Each seat's tenure and vacation generators, keyed by role and the seat's number within it, and the
+    founder's (see the module docstring): spawned children depend on their index only."""
+    *roles, founder = rng.spawn(len(ROLES) + 1)
+    per_role = {role: iter(parent.spawn(sum(seat.role == role for seat in seats)))
+                for role, parent in zip(ROLES, roles, strict=True)}
+    pairs = [next(per_role[seat.role]).spawn(2) for seat in seats]  # the k-th seat of a role gets child k
+    return [t for t, _ in pairs], [v for _, v in pairs], founder
+
+
+def _fill(seats: list[Seat], staff: Staff, horizon: float, rngs: list[np.random.Generator]) -> None:
+    """Each seat's occupants: tenures and backfill gaps from its own stream, ``(cycles, 2)`` uniforms at a time."""
     if staff.mean_tenure_months is None:
         for seat in seats:
             end = min(seat.closes, horizon)
@@ -125,15 +141,12 @@ def _fill(seats: list[Seat], staff: Staff, horizon: float, rng: np.random.Genera
         return
     tenure = staff.mean_tenure_months * DAYS_PER_MONTH
     cycles = math.ceil(2 * horizon / (tenure + staff.backfill_days.mean)) + 4
-    draws = rng.random((len(seats), cycles, 2))
-    while True:
-        found = [_occupants(seat, -tenure * np.log1p(-row[:, 0]), staff.backfill_days.ppf(row[:, 1]), staff.ramp_days,
-                            horizon) for seat, row in zip(seats, draws, strict=True)]
-        if all(f is not None for f in found):
-            for seat, occupants in zip(seats, found, strict=True):
-                seat.occupants = occupants or []
-            return
-        draws = np.concatenate([draws, rng.random((len(seats), cycles, 2))], axis=1)
+    for seat, rng in zip(seats, rngs, strict=True):
+        draws = rng.random((cycles, 2))
+        while (found := _occupants(seat, -tenure * np.log1p(-draws[:, 0]), staff.backfill_days.ppf(draws[:, 1]),
+                                   staff.ramp_days, horizon)) is None:
+            draws = np.concatenate([draws, rng.random((cycles, 2))])
+        seat.occupants = found
 
 
 def _occupants(seat: Seat, tenures: np.ndarray, gaps: np.ndarray, ramp: float,
@@ -152,16 +165,20 @@ def _occupants(seat: Seat, tenures: np.ndarray, gaps: np.ndarray, ramp: float,
     return None
 
 
-def _vacations(days: float, block: float, people: int, years: int,
-               rng: np.random.Generator) -> list[list[tuple[float, float]]]:
-    """Each person's vacation blocks ``(start, end)``: one block at a uniform place in each equal part of a year."""
+def _vacations(days: float, block: float, years: int,
+               rngs: list[np.random.Generator]) -> list[list[tuple[float, float]]]:
+    """Each person's vacation blocks ``(start, end)`` from their own stream: one block at a uniform place in each
+    equal part of a year."""
     n = blocks_per_year(days, block) if days else 0
     if n == 0:
-        return [[] for _ in range(people)]
+        return [[] for _ in rngs]
     part = DAYS_PER_YEAR / n
-    u = rng.random((people, years, n))
-    starts = np.arange(years)[:, None] * DAYS_PER_YEAR + np.arange(n)[None, :] * part + u * (part - block)
-    return [[(float(s), float(s) + block) for s in np.sort(row.ravel())] for row in starts]
+    out = []
+    for rng in rngs:
+        starts = np.arange(years)[:, None] * DAYS_PER_YEAR + np.arange(n)[None, :] * part + rng.random((years, n)) * (
+            part - block)
+        out.append([(float(x), float(x) + block) for x in np.sort(starts.ravel())])
+    return out
 
 
 def _ramp_steps(ramp: float, povs: int, share: float) -> np.ndarray:

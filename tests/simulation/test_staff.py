@@ -29,6 +29,10 @@ class Uniforms:
     def __init__(self, values: list[float]) -> None:
         self.values = list(values)
 
+    def spawn(self, n: int) -> list[Uniforms]:
+        """Every child stream is this one: the uniforms go out in the order the roster asks for them."""
+        return [self] * n
+
     def random(self, shape: tuple[int, ...]) -> np.ndarray:
         size = math.prod(shape)
         taken, self.values = self.values[:size], self.values[size:]
@@ -209,3 +213,20 @@ def test_a_holiday_stops_new_povs_but_not_a_running_one() -> None:
     assert (on_the_day["capacity"], on_the_day["busy"]) == (0, 1)  # the slot goes once the POV ends
     running = out.deals[out.deals["pov_started"] == first].iloc[0]
     assert running["pov_ended"] - running["pov_started"] == pd.Timedelta(days=30)
+
+
+def test_a_hire_leaves_every_other_seat_s_draws_alone() -> None:
+    """Common random numbers: each seat draws from its own stream, so the fix's new engineer changes no existing
+    seat's departures, backfills or vacations, nor the founder's (only the headcount and capacity columns, which
+    count the newcomer)."""
+    base = load_scenario(SCENARIOS / "ai_startup_team.toml")
+    fixed = load_scenario(SCENARIOS / "ai_startup_team.toml", [HIRE_NOW])
+    columns = ["time", "role", "seat", "event"]
+    for seed in (1, 2, 3):
+        before = simulate(base, seed=seed).extra["staff"][columns]
+        after = simulate(fixed, seed=seed).extra["staff"][columns]
+        new_seat = base.pov.solution_engineers  # the fix's hire is the next engineer seat
+        kept = after[~((after["role"] == "solution_engineers") & (after["seat"] == new_seat))]
+        people = kept[kept["role"] != "all"].reset_index(drop=True)
+        assert len(after) > len(before)
+        pd.testing.assert_frame_equal(people, before[before["role"] != "all"].reset_index(drop=True))
