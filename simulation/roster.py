@@ -210,10 +210,8 @@ def _breakpoints(engineers: list[Seat], vacations: list[list[tuple[float, float]
 
 
 def _inside(intervals: list[tuple[float, float]], times: np.ndarray) -> np.ndarray:
-    if not intervals:
-        return np.zeros(len(times), dtype=bool)
-    lo, hi = np.array(intervals).T
-    return ((times[:, None] >= lo) & (times[:, None] < hi)).any(axis=1)
+    """Whether each of ``times`` falls inside one of the half-open ``[lo, hi)`` intervals."""
+    return _count_inside(intervals, times) > 0
 
 
 def _seat_slots(seat: Seat, off: list[tuple[float, float]], times: np.ndarray, povs: np.ndarray,
@@ -243,10 +241,17 @@ def _schedule(initial: int, cuts: np.ndarray, values: np.ndarray) -> Schedule:
 
 
 def _count_inside(spans: list[tuple[float, float]], times: np.ndarray) -> np.ndarray:
+    """How many of the half-open ``[lo, hi)`` spans hold each of ``times``: those begun by then minus those ended
+    (sorted searches, so memory grows with the spans plus the times, not their product).
+
+    >>> _count_inside([(0.0, 2.0), (1.0, 3.0), (5.0, 5.0)], np.array([0.0, 1.0, 2.0, 3.0, 5.0])).tolist()
+    [1, 2, 1, 0, 0]
+    """
     if not spans:
         return np.zeros(len(times), dtype=np.int64)
-    lo, hi = np.array(spans).T
-    return ((times[:, None] >= lo) & (times[:, None] < hi)).sum(axis=1)
+    lo, hi = np.array(spans, dtype=float).T
+    lo, hi = np.sort(lo), np.sort(hi)  # every span has lo <= hi, so an ended span has begun
+    return (np.searchsorted(lo, times, side="right") - np.searchsorted(hi, times, side="right")).astype(np.int64)
 
 
 def _daily_headcount(seats: list[Seat], horizon: float) -> np.ndarray:

@@ -42,12 +42,16 @@ class Hire(_Frozen):
     ramp_days: Days | None = Field(default=None, description="First day to full capacity (absent: the section's)")
 
 
+MAX_LISTED = 1000  # holidays or hires: far beyond any real plan, and a bound on what a hostile file can ask for
+
+
 class Staff(_Frozen):
     """The ``[staff]`` section."""
 
     mean_tenure_months: float | None = Field(
-        default=None, gt=0, le=1200, allow_inf_nan=False,
-        description="Mean time an engineer or account executive stays (exponential); absent: nobody leaves")
+        default=None, ge=1, le=1200, allow_inf_nan=False,
+        description="Mean time an engineer or account executive stays (exponential, at least a month); absent: "
+        "nobody leaves")
     backfill_days: Distribution = Field(
         default=Fixed(value=60), description="Days from a departure to the replacement's first day")
     lead_time_days: Days = Field(default=0.0, description="Days from a hire's decision to the first day")
@@ -58,12 +62,12 @@ class Staff(_Frozen):
         "time at equal intervals until full at ramp_days)")
     vacation_days_per_year: float = Field(default=0.0, ge=0, le=MAX_VACATION_DAYS, allow_inf_nan=False)
     founder_vacation_days_per_year: float = Field(default=0.0, ge=0, le=MAX_VACATION_DAYS, allow_inf_nan=False)
-    vacation_block_days: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False,
+    vacation_block_days: float = Field(default=5.0, ge=1, le=60, allow_inf_nan=False,
                                        description="Vacation is taken in blocks of this many days")
     holidays: tuple[Annotated[int, Field(ge=0, le=36500)] | dt.date, ...] = Field(
-        default=(), description="Days (offsets from the start date, or dates) nobody works: no POV or founder "
-        "meeting starts")
-    hires: tuple[Hire, ...] = ()
+        default=(), max_length=MAX_LISTED,
+        description="Days (offsets from the start date, or dates) nobody works: no POV or founder meeting starts")
+    hires: tuple[Hire, ...] = Field(default=(), max_length=MAX_LISTED)
 
     @model_validator(mode="after")
     def _blocks_fit(self) -> Self:
@@ -78,7 +82,7 @@ class Staff(_Frozen):
 class FixStaff(_Frozen):
     """What a fix file may say in ``[staff]``: more hires."""
 
-    hires: tuple[Hire, ...] = Field(min_length=1)
+    hires: tuple[Hire, ...] = Field(min_length=1, max_length=MAX_LISTED)
 
 
 class FixStaffFile(BaseModel):

@@ -122,6 +122,16 @@ SCENARIO_CASES: list[Bad] = [
                   "staff.hires[0].role", "got \"engineers\" (did you mean 'solution_engineers'?)"),
     scenario_case("staff_holiday_outside_the_run", "[cro]\n", "[staff]\nholidays = [2030-01-01]\n\n[cro]\n",
                   "staff.holidays", "holiday 2030-01-01 is outside the run (2027-01-04 plus 546 days)"),
+    # Bounds that keep a hostile [staff] from asking for unbounded work: tenures of minutes, vacations in
+    # microsecond blocks, endless holiday lists.
+    scenario_case("staff_tenure_under_a_month", "[cro]\n", "[staff]\nmean_tenure_months = 0.001\n\n[cro]\n",
+                  "staff.mean_tenure_months", "Input should be greater than or equal to 1, got 0.001"),
+    scenario_case("staff_vacation_block_under_a_day", "[cro]\n",
+                  "[staff]\nvacation_days_per_year = 20\nvacation_block_days = 1e-6\n\n[cro]\n",
+                  "staff.vacation_block_days", "Input should be greater than or equal to 1, got 1e-06"),
+    scenario_case("staff_too_many_holidays", "[cro]\n",
+                  "[staff]\nholidays = [" + ", ".join(["1"] * 1001) + "]\n\n[cro]\n",
+                  "staff.holidays", "takes at most 1000 value(s), got 1001"),
     scenario_case("staff_vacation_below_half_a_block", "[cro]\n", "[staff]\nvacation_days_per_year = 2\n\n[cro]\n",
                   "staff", "vacation_days_per_year = 2 is less than half a block"),
     scenario_case("fixes_written_in_a_scenario", "[scenario]\n", "fixes = []\n[scenario]\n", "fixes",
