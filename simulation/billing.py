@@ -3,13 +3,17 @@
 
 Invoices follow each deployed model's ARR (the revenue table): a model is billed from its ``new`` event every
 billing period (a year, a quarter or a month of the 365-day contract year, so renewals fall on a period start)
-for the ARR in force at the period's start x the period's share of a year, upfront (on the period's first day)
-or in arrears (on the day after its last). A churned model is not billed again; contraction and expansion change
+upfront (on the period's first day) for the ARR in force then x the period's share of a year, or in arrears (on
+the day after its last) for what was delivered: the ARR over the period's days / 365, so a churn, a contraction or
+a usage ramp inside the period is prorated. A churned model is not billed again; contraction and expansion change
 the next invoice; an invoice already sent is never refunded (an annual-upfront customer who churns at its 90-day
-check has paid the year: an assumption, said in the README). Each invoice is collected ``collection_days`` after
-it is sent, or never (bad debt, written off on the day it was due) with ``bad_debt_probability``. Both draws come
-from the ``billing`` stream, one pair per (deal, model, period) drawn in one batch whatever the deal's fate, so a
-fix that changes who wins leaves every other invoice's delay alone (common random numbers).
+check has paid the year: an assumption, said in the README). Usage pricing (``[usage]``: the revenue table's ARR
+is the run-rate, 0 until go-live) is billed in arrears only: the scenario refuses it upfront.
+
+Each invoice is collected ``collection_days`` after it is sent, or never (bad debt, written off on the day it was
+due) with ``bad_debt_probability``. Both draws come from the ``billing`` stream, one pair per (deal, model, period)
+drawn in one batch whatever the deal's fate, so a fix that changes who wins leaves every other invoice's delay alone
+(common random numbers).
 
 Cash by calendar month (the spend table's months): collections in, the spend table's sales and marketing spend
 and ``other_burn_per_month`` (prorated by the days of the month the run covers) out; the balance starts at
@@ -94,13 +98,16 @@ def invoices(billing: Billing, events: Sequence[Event], u: np.ndarray, horizon: 
     k = np.arange(count)
     period_start = start[:, None] + billing.period_start(k)[None, :]  # (model, period)
     sent = period_start + (billing.period_days if billing.in_arrears else 0.0)
-    # The ARR in force at each period's start: the last event of that model dated on or before it.
-    rows = np.repeat(np.arange(len(keys)), count)
-    last = np.empty(len(rows), dtype=np.int64)
+    # Upfront: the ARR in force at each period's start (the last event of that model dated on or before it) x the
+    # period's share of a year. In arrears: the ARR integrated over the period's days / 365.
+    amount = np.empty((len(keys), count))
     for m, (lo, hi) in enumerate(zip(first, [*first[1:], len(key)], strict=True)):
-        last[m * count:(m + 1) * count] = lo + np.searchsorted(day[lo:hi], period_start[m], side="right") - 1
-    arr = np.where(last >= first[rows], after[np.maximum(last, 0)], 0.0).reshape(len(keys), count)
-    live = (arr > 0) & (sent < horizon)
+        if billing.in_arrears:
+            amount[m] = np.diff(_delivered(day[lo:hi], after[lo:hi], period_start[m], billing.period_days))
+        else:
+            amount[m] = after[lo + np.searchsorted(day[lo:hi], period_start[m], side="right") - 1] / (
+                PERIODS_PER_YEAR[billing.terms])
+    live = (amount > 1e-9) & (sent < horizon)
     j, p = np.nonzero(live)
     inv_deal, inv_model = keys[j] // width, keys[j] % width
     draw = u[inv_deal, inv_model - 1, p]
@@ -109,10 +116,25 @@ def invoices(billing: Billing, events: Sequence[Event], u: np.ndarray, horizon: 
         model=inv_model,
         period=p,
         sent=sent[j, p],
-        amount=arr[j, p] / PERIODS_PER_YEAR[billing.terms],
+        amount=amount[j, p],
         due=sent[j, p] + billing.collection_days.ppf(draw[:, 0]),
         bad=draw[:, 1] < billing.bad_debt_probability,
     )
+
+
+def _delivered(day: np.ndarray, arr: np.ndarray, starts: np.ndarray, length: float) -> np.ndarray:
+    """ARR-years delivered by each period boundary (``starts`` then the last period's end): the step function of
+    ``arr`` (in force from each ``day``, 0 before the first) integrated from the first day, / 365; a period's
+    amount is the difference of its two boundaries.
+
+    >>> _delivered(np.array([0.0, 50.0]), np.array([365.0, 0.0]), np.array([0.0, 36.5]), 36.5).tolist()  # churn
+    [0.0, 36.5, 50.0]
+    """
+    bounds = np.append(starts, starts[-1] + length)
+    cum = np.concatenate([[0.0], np.cumsum(arr[:-1] * np.diff(day))])  # delivered by each event's day
+    i = np.searchsorted(day, bounds, side="right") - 1
+    at = np.maximum(i, 0)
+    return np.where(i >= 0, cum[at] + arr[at] * (bounds - day[at]), 0.0) / DAYS_PER_YEAR
 
 
 def cash_columns(

@@ -31,10 +31,19 @@ P99 = np.array([0.99])
 def problems(scenario: Scenario, *, calendar: bool = True) -> list[Problem]:
     """What in ``scenario`` is beyond the engine's limits (empty: it can run). ``calendar=False`` skips the date
     checks (a fix's regime: its dates are the base's)."""
-    found = _distributions(scenario)
+    found = _distributions(scenario) or _usage_billed_upfront(scenario)
     if not found and calendar:
         found = _calendar(scenario) or _holidays(scenario) or _prospects(scenario) or parameter_draw.problems(scenario)
     return found
+
+
+def _usage_billed_upfront(scenario: Scenario) -> list[Problem]:
+    """[usage] with upfront [billing]: the revenue table's ARR is the run-rate (0 until go-live), so an upfront
+    invoice at close would bill nothing for the first period; usage is billed in arrears (simulation.billing)."""
+    if scenario.usage is None or scenario.billing is None or scenario.billing.in_arrears:
+        return []
+    return [(("billing", "in_arrears"), "usage pricing ([usage]) is billed in arrears, for what was used: set "
+             "in_arrears = true")]
 
 
 def _holidays(scenario: Scenario) -> list[Problem]:

@@ -143,6 +143,10 @@ SCENARIO_CASES: list[Bad] = [
                   "Input should be 'annual', 'quarterly' or 'monthly'"),
     scenario_case("billing_bad_debt_above_one", "bad_debt_probability = 0.02", "bad_debt_probability = 2",
                   "billing.bad_debt_probability", "Input should be less than or equal to 1, got 2"),
+    scenario_case("billing_upfront_with_usage", "[billing]\n",
+                  '[usage]\npricing = "per_model"\ngo_live_days = { dist = "fixed", value = 30 }\n\n[billing]\n',
+                  "billing.in_arrears", "usage pricing ([usage]) is billed in arrears, for what was used: set "
+                  "in_arrears = true"),
     scenario_case("billing_negative_burn", "other_burn_per_month = 120000", "other_burn_per_month = -5",
                   "billing.other_burn_per_month", "Input should be greater than or equal to 0, got -5"),
     Bad("extends_missing", "extends", "no such file", {"bad.toml": 'extends = "nowhere.toml"\n'}),

@@ -3,6 +3,8 @@ the standard error, properties, and the engine's cash table (off: nothing change
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -79,9 +81,12 @@ def test_exact_trace_annual_upfront_and_in_arrears() -> None:
     assert len(invoices(arrears, EVENTS, uniforms(arrears), HORIZON)["sent"]) == 0
     monthly = Billing(terms="monthly", in_arrears=True, starting_balance=0)
     sent = invoices(monthly, EVENTS, uniforms(monthly), HORIZON)
-    # A: 11 month-ends before day 365 (10 + 365/12 x k, k = 1..11); B: months 1-3 start before its churn.
+    # A: 11 month-ends before day 365 (10 + 365/12 x k, k = 1..11), $10K each; B: months 1-3 start before its churn
+    # on day 130 (40 + 90): two full months of $4K, then the 90 - 2 x 365/12 days of month 3 it was a customer.
     assert sorted(sent["deal"].tolist()) == [0] * 11 + [1] * 3
-    assert sent["amount"].tolist().count(4_000.0) == 3
+    np.testing.assert_allclose(sent["amount"][sent["deal"] == 0], 10_000.0, rtol=1e-12)
+    np.testing.assert_allclose(sent["amount"][sent["deal"] == 1],
+                               [4_000.0, 4_000.0, 48_000 * (90 - 2 * 365 / 12) / 365], rtol=1e-12)
 
 
 def test_renewal_changes_the_next_invoice() -> None:
@@ -102,11 +107,13 @@ def test_renewal_changes_the_next_invoice() -> None:
     arr=st.floats(1.0, 1e6),
     start=st.floats(0.0, 300.0),
     terms=st.sampled_from(["annual", "quarterly", "monthly"]),
+    in_arrears=st.booleans(),
 )
-def test_every_terms_bill_the_year_once(arr: float, start: float, terms: str) -> None:
-    """Over a contract year, monthly, quarterly and annual billing invoice the same total: the ARR."""
-    billing = Billing(terms=terms, starting_balance=0)  # type: ignore[arg-type]
-    horizon = start + 365.0
+def test_every_terms_bill_the_year_once(arr: float, start: float, terms: str, in_arrears: bool) -> None:
+    """Over a contract year, monthly, quarterly and annual billing invoice the same total, the ARR, upfront or
+    in arrears (the year's last invoice in arrears is sent on its day 365: the horizon goes one day further)."""
+    billing = Billing(terms=terms, in_arrears=in_arrears, starting_balance=0)  # type: ignore[arg-type]
+    horizon = start + 365.0 + (1.0 if in_arrears else 0.0)
     u = np.full((1, 1, periods(billing, horizon), 2), 0.5)
     bills = invoices(billing, [(0, 1, start, "new", arr, arr)], u, horizon)
     assert bills["amount"].sum() == pytest.approx(arr, rel=1e-12)
@@ -150,3 +157,28 @@ def test_engine_cash_table_and_off_is_identical() -> None:
     first_bills = booked[booked["date"] < on.start_date + pd.Timedelta(days=on.horizon_days)]["arr_after"].sum()
     renewed = on.revenue[on.revenue["event"].isin(["renewal", "expansion", "contraction"])]["arr_after"].sum()
     assert cash["billed"].sum() == pytest.approx(first_bills + renewed)
+
+
+def test_usage_billed_monthly_in_arrears_is_the_run_rate_delivered() -> None:
+    """ml_company: per-model usage pricing billed monthly in arrears. Recomputed from the revenue table alone, by
+    a walk over the stretches between events (independent of the engine's cumulative integral): each model's month
+    k is billed, on the day after it ends, the ARR in force on each of its days / 365, so nothing before go-live
+    (the run-rate is 0 until then)."""
+    scenario = load_scenario(ROOT / "scenarios" / "ml_company.toml")
+    assert scenario.usage is not None and scenario.billing is not None and scenario.billing.in_arrears
+    out = simulate(scenario, 4)
+    revenue = out.revenue.assign(day=(out.revenue["date"] - out.start_date) / pd.Timedelta(days=1))
+    month, horizon, expected = 365.0 / 12, float(out.horizon_days), 0.0
+    for _, events in revenue.sort_values("date", kind="stable").groupby(["customer", "model"]):
+        days, arr = events["day"].to_numpy(), events["arr_after"].to_numpy()
+        start, k = days[0], 0
+        while start + (k + 1) * month < horizon:
+            lo, hi = start + k * month, start + (k + 1) * month
+            edges = np.unique(np.clip(np.concatenate([[lo, hi], days]), lo, hi))
+            for a, b in itertools.pairwise(edges):  # ARR in force on [a, b): the last event on or before a
+                in_force = arr[days <= a][-1] if (days <= a).any() else 0.0
+                expected += in_force * (b - a) / 365.0
+            k += 1
+    cash = out.extra["cash"]
+    assert cash["billed"].sum() == pytest.approx(expected, rel=1e-9)
+    assert expected > 0
