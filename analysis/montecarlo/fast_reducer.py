@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.kpi import cash, comp, nnarr
+from analysis.montecarlo.fast_revenue import deployed_model_revenue, in_window, model_grr
 from analysis.montecarlo.reducer import (
     MONTHS_6,
     MONTHS_12,
@@ -32,11 +33,7 @@ from analysis.montecarlo.reducer import (
 from simulation.capacity import VISITS, trend_of, windowed_queue
 from simulation.record import SECONDS_PER_DAY, Record
 from simulation.replications import Reduction
-from simulation.revenue import DAYS_TO_RETENTION_CHECK
 from simulation.scenario import Scenario
-from simulation.tables import REVENUE_EVENTS
-
-RAMP: Final = "ramp"  # the [usage] ramp's monthly step (analysis.kpi.retention.RAMP)
 
 HOUR: Final = 3_600.0
 DECIDED: Final = ("won", "lost", "disqualified")
@@ -99,10 +96,6 @@ def calendar(start: pd.Timestamp, horizon_days: int) -> Calendar:
         sample_month=np.searchsorted(starts, samples, side="right") - 1,
         window_bounds=bounds,
     )
-
-
-def _in(times: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    return (times >= lo) & (times < hi)  # NaN compares False: never in a period
 
 
 def _mean(values: np.ndarray) -> float:
@@ -170,7 +163,7 @@ class Deals:
         """:func:`analysis.kpi.evaluation.qte_velocity` (mean days) of the deals ended in ``[lo, hi)``."""
         start = self.d["data_access_granted"]
         ended = self.won if signed else self.decided
-        mask = ended & ~np.isnan(start) & _in(self.closed, lo, hi)
+        mask = ended & ~np.isnan(start) & in_window(self.closed, lo, hi)
         return _mean((self.closed[mask] - start[mask]) / SECONDS_PER_DAY)
 
     def rates(self) -> dict[str, float]:
@@ -207,71 +200,6 @@ class Deals:
         return (self.closed[picked] - arrived[picked]) / SECONDS_PER_DAY
 
 
-def _arr_at(keys: np.ndarray, times: np.ndarray, after: np.ndarray, when: float) -> tuple[np.ndarray, np.ndarray]:
-    """ARR per unit at the instant ``when``: the ``arr_after`` of each unit's last event (in event order) before it."""
-    before = times < when
-    reversed_keys = keys[before][::-1]
-    units, first = np.unique(reversed_keys, return_index=True)
-    return units, after[before][::-1][first]
-
-
-def model_grr(record: Record, lo: float, hi: float) -> float:
-    """:func:`analysis.kpi.retention.grr` at model level over ``[lo, hi)`` (seconds from the start)."""
-    r = record.revenue
-    check = DAYS_TO_RETENTION_CHECK * SECONDS_PER_DAY
-    if not len(r["time"]) or r["time"].min() + check >= lo:  # nobody past the 90-day check at lo: no cohort
-        return NaN
-    rank = np.array([REVENUE_EVENTS.index(e) for e in r["event"]], dtype=float)
-    order = np.lexsort((rank, r["time"]))
-    width = int(r["model"].max()) + 1
-    keys = (r["deal"] * width + r["model"])[order]
-    times, after = r["time"][order], r["arr_after"][order].astype(float)
-    won_at = np.full(int(r["deal"].max()) + 1, np.inf)
-    np.minimum.at(won_at, r["deal"], r["time"])
-    units, at_start = _arr_at(keys, times, after, lo)
-    existing = won_at[units // width] + check < lo
-    cohort = (at_start > 0) & existing
-    if not cohort.any():
-        return NaN
-    end_units, at_end = _arr_at(keys, times, after, hi)
-    end_values = at_end[np.searchsorted(end_units, units[cohort])]  # every unit known at lo is known at hi
-    end_values = end_values / _ramp_growth(record, keys, order, units[cohort], lo, hi)
-    start_arr = float(at_start[cohort].sum())
-    return float(np.minimum(end_values, at_start[cohort]).sum()) / start_arr if start_arr > 0 else NaN
-
-
-def _ramp_growth(
-    record: Record, keys: np.ndarray, order: np.ndarray, units: np.ndarray, lo: float, hi: float
-) -> np.ndarray:
-    """:func:`analysis.kpi.retention.ramp_growth` of each of ``units`` (sorted keys) over ``[lo, hi)``."""
-    r = record.revenue
-    growth = np.ones(len(units))
-    ramp = ((r["event"] == RAMP) & _in(r["time"], lo, hi))[order]
-    if not ramp.any():
-        return growth
-    after = r["arr_after"][order][ramp].astype(float)
-    before = after - r["arr_delta"][order][ramp].astype(float)
-    ratio = np.where(before > 0, after / np.where(before > 0, before, 1.0), 1.0)
-    at = np.searchsorted(units, keys[ramp])
-    found = at < len(units)
-    found[found] = units[at[found]] == keys[ramp][found]
-    np.multiply.at(growth, at[found], ratio[found])
-    return growth
-
-
-def deployed_model_revenue(record: Record, *when: float) -> list[float]:
-    """:func:`analysis.kpi.retention.deployed_model_revenue` at each instant ``when`` (seconds from the start)."""
-    r = record.revenue
-    if not len(r["time"]):
-        return [0.0] * len(when)
-    rank = np.array([REVENUE_EVENTS.index(e) for e in r["event"]], dtype=float)
-    order = np.lexsort((rank, r["time"]))
-    keys = (r["deal"] * (int(r["model"].max()) + 1) + r["model"])[order]
-    times, after = r["time"][order], r["arr_after"][order].astype(float)
-    values = (_arr_at(keys, times, after, t)[1] for t in when)
-    return [float(arr[arr > 0].sum()) for arr in values]
-
-
 def spend_between(scenario: Scenario, record: Record, lo: np.datetime64, hi: np.datetime64) -> float:
     """:func:`analysis.kpi.nnarr.spend_in` of the window ``[lo, hi)``, C2RE's categories only
     (:func:`analysis.kpi.nnarr.c2re_spend`)."""
@@ -291,7 +219,7 @@ def _window_kpis(scenario: Scenario, record: Record, deals: Deals, cal: Calendar
     end = cal.window_ends[months]
     if end > cal.end:
         return dict.fromkeys(names, NaN)
-    booked = deals.nnarr(_in(deals.closed, 0.0, end))
+    booked = deals.nnarr(in_window(deals.closed, 0.0, end))
     spend = spend_between(scenario, record, *cal.window_bounds[months])
     ratio = nnarr.c2re_ratio(spend, booked.nnarr, provisional=not booked.final)
     target = scenario.targets.nnarr_6_months if months == MONTHS_6 else scenario.targets.nnarr_12_months
@@ -334,7 +262,7 @@ def _sccr(deals: Deals, cal: Calendar) -> dict[str, float]:
     """:func:`analysis.kpi.cycle.sccr` of every complete quarter after the first."""
     if len(cal.quarters) < 2:
         return {}
-    averages = [_mean(deals.won_cycles(_in(deals.closed, lo, hi))) for _, lo, hi in cal.quarters]
+    averages = [_mean(deals.won_cycles(in_window(deals.closed, lo, hi))) for _, lo, hi in cal.quarters]
     out = {}
     for k in range(1, len(cal.quarters)):
         previous, current = averages[k - 1], averages[k]
