@@ -13,6 +13,7 @@
   composition root :mod:`simulation.cli`.
 * :mod:`analysis.style`: the one look of every chart and page (imports nothing of funnelsim).
 * :mod:`analysis.lab`: the funnel lab in the browser (``funnelsim lab``, Panel), composing the layers above.
+* :mod:`analysis.plan`: the engagement plan (``funnelsim plan``), one board-ready page composing the layers above.
 
 Imports run one way (``tests/test_layout.py`` enforces it): ``kpi`` imports from ``simulation`` only the table
 schema and the error type; ``montecarlo``, ``report`` and ``crm`` import ``kpi``, ``style`` and ``simulation``, never

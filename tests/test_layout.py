@@ -36,6 +36,7 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analysis.commands", ("analysis", "simulation")),
     ("analysis.teaching", ("analysis", "simulation")),  # the lessons' helpers show every layer
     ("analysis.lab", ("analysis", "simulation")),  # the browser lab composes forecasts, KPIs and charts
+    ("analysis.plan", ("analysis", "simulation")),  # the engagement plan composes every layer into one page
     ("analysis", ("analysis", "simulation")),  # analysis/__init__.py
 )
 
@@ -101,7 +102,7 @@ def test_imports_run_one_way(module: str, path: Path) -> None:
 
 def test_the_four_capabilities_are_packages_of_modest_size() -> None:
     folders = {p.name: p for p in (ROOT / "analysis").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert set(folders) == {"kpi", "montecarlo", "report", "crm", "commands", "teaching", "lab"}
+    assert set(folders) == {"kpi", "montecarlo", "report", "crm", "commands", "teaching", "lab", "plan"}
     for folder in [*folders.values(), ROOT / "analysis"]:
         modules = [p for p in folder.glob("*.py") if p.name != "__init__.py"]
         assert len(modules) <= 15, f"{folder} holds {len(modules)} modules"
