@@ -92,7 +92,14 @@ def rate_at_end(s: Scenario) -> float:
 def report(s: Scenario) -> list[str]:
     """One line per resource and regime, as ``validate`` prints them (and the end of a growing horizon)."""
     units = {"solution_engineers": "POV slots", "founder": "founder calendar"}
-    rows = [(load, "base" if load.from_day == 0 else f"from day {load.from_day:g}") for load in loads(s)]
+    # A regime that leaves a resource's load as it was (e.g. a fix that only hires) adds no line for it.
+    rows: list[tuple[Load, str]] = []
+    seen: dict[str, tuple[float, int]] = {}
+    for k, load in enumerate(loads(s)):
+        key = (load.offered, load.capacity)
+        if seen.get(load.resource) != key:
+            rows.append((load, "base" if k < 2 else f"from day {load.from_day:g}"))  # two loads per regime
+        seen[load.resource] = key
     if s.arrivals.growth_per_year:
         rows += [(load, "at the horizon's end, arrivals grown") for load in loads(s, rate_at_end(s))[-2:]]
     lines = []

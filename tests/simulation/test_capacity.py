@@ -124,3 +124,15 @@ def test_a_growing_inflow_is_judged_at_the_horizons_end(ai_startup: Scenario) ->
     assert capacity.rate_at_end(growing) == pytest.approx(2.25 * 1.5 ** (546 / 365))
     end = [line for line in capacity.report(growing) if "horizon's end" in line]
     assert len(end) == 2 and "OVERLOADED" in end[0]  # 0.83 x 1.83 = 1.51 by the end
+
+
+def test_a_regime_that_changes_no_load_adds_no_line() -> None:
+    """A fix that only hires (a [staff] hire, from day 0) leaves the loads as they were: one line per resource, the
+    base's, then the staff lines; a fix that adds an engineer adds only the engineers' line for its regime."""
+    hire = load_scenario(SCENARIOS / "ai_startup_team.toml", [SCENARIOS / "fixes" / "hire_engineer_now.toml"])
+    lines = capacity.report(hire)
+    assert [line.split(":")[0] for line in lines[:2]] == ["solution engineers", "founder"]
+    assert all(line.startswith("staff:") for line in lines[2:])
+    extra = capacity.report(
+        load_scenario(SCENARIOS / "ai_startup.toml", [SCENARIOS / "fixes" / "extra_solution_engineer.toml"]))
+    assert [line.split(" [")[-1] for line in extra] == ["base]", "base]", "from day 60]"]
