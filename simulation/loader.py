@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from simulation import input_files, limits, scenario_limits
+from simulation import input_files, limits, scenario_limits, shipped
 from simulation import relative as relative_values
 from simulation.distributions import Distribution
 from simulation.errors import InputError
@@ -148,9 +149,15 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
 
 
 def _existing(target: str, named_in: Path, key: str) -> Path:
-    """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file."""
+    """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file; a bare
+    name with no such file beside ``named_in`` is a shipped file's name (:mod:`simulation.shipped`)."""
     try:
         candidate = _resolve(target, named_in)
+        if shipped.is_name(target) and not os.path.lexists(candidate):
+            try:
+                candidate = shipped.resolve(target, "fix" if key == "cro.playbook" else "scenario")
+            except shipped.UnknownName as exc:
+                raise ScenarioError(f"{named_in}: {key}: {exc}") from None
         found, is_file = candidate.exists(), candidate.is_file()
         if not found and candidate.is_symlink():
             candidate.stat()  # raises: a loop, or a link to nothing
