@@ -33,6 +33,8 @@ from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, 
 from simulation.staffing import FixStaffFile, Hire
 
 Provenance = dict[tuple[str, ...], Path]
+# The keys naming files that may be shipped ones, by name (simulation.shipped), and the kind of file they name.
+SHIPPED_KINDS: dict[str, shipped.Kind] = {"extends": "scenario", "cro.playbook": "fix"}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -151,13 +153,13 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
 def _existing(target: str, named_in: Path, key: str) -> Path:
     """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file; a bare
     name with no such file beside ``named_in`` is a shipped file's name (:mod:`simulation.shipped`)."""
+    kind = SHIPPED_KINDS.get(key)
+    named: dict[str, Path] = {}
     try:
         candidate = _resolve(target, named_in)
-        if shipped.is_name(target) and not os.path.lexists(candidate):
-            try:
-                candidate = shipped.resolve(target, "fix" if key == "cro.playbook" else "scenario")
-            except shipped.UnknownName as exc:
-                raise ScenarioError(f"{named_in}: {key}: {exc}") from None
+        if kind and shipped.is_name(target) and not os.path.lexists(candidate):
+            named = shipped.shipped(kind)
+            candidate = named.get(target.removesuffix(".toml"), candidate)
         found, is_file = candidate.exists(), candidate.is_file()
         if not found and candidate.is_symlink():
             candidate.stat()  # raises: a loop, or a link to nothing
@@ -169,7 +171,8 @@ def _existing(target: str, named_in: Path, key: str) -> Path:
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{named_in}: {key}: unusable path {show(target)} ({why})") from None
     if not found:
-        raise ScenarioError(f"{named_in}: {key}: no such file {candidate}")
+        also = f", nor a shipped {kind} name (shipped: {', '.join(named)}; `funnelsim scenarios` lists them)"
+        raise ScenarioError(f"{named_in}: {key}: no such file {candidate}{also if named else ''}")
     if not is_file:
         raise ScenarioError(f"{named_in}: {key}: {candidate} is not a file")
     return candidate
