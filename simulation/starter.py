@@ -77,7 +77,7 @@ def scenario_text(args: argparse.Namespace, base: dict[str, Any]) -> str:
     acv = {tier: inline({"dist": "lognormal", "mean": round(given), "sd": round(given / 3)}) if given is not None
            else inline(base["tiers"][tier]["acv"]) for tier in TIERS for given in [getattr(args, f"acv_{tier}")]}
     lines = [
-        f"# {args.name}: a funnelsim scenario written by `funnelsim init` on {dt.date.today():%Y-%m-%d}.",
+        f"# {printable(args.name)}: a funnelsim scenario written by `funnelsim init` on {dt.date.today():%Y-%m-%d}.",
         f"# It extends the shipped baseline {args.baseline!r} (`funnelsim scenarios` describes it): a bare name in",
         "# `extends` that is no file beside this one is a file shipped with funnelsim. Only the numbers a founder",
         "# knows are set here; every other number (stage lengths, pass rates, churn, the CRO, comp, targets) is the",
