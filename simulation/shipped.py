@@ -120,7 +120,7 @@ def description(path: Path) -> str:
 def first_sentence(text: str, width: int = 110) -> str:
     """The first sentence of the comment block opening ``text``, cut at ``width`` characters.
 
-    >>> first_sentence("# HubSpot deals export (Deals > Export). HubSpot's dates...\n# more\n[source]\n")
+    >>> first_sentence("# HubSpot deals export (Deals > Export). HubSpot's dates...\\n# more\\n[source]\\n")
     'HubSpot deals export (Deals > Export).'
     """
     lines = []
