@@ -46,6 +46,8 @@ def init_command(args: argparse.Namespace) -> int:
         FIX_FILES[1]: SHORTER_POV,
         README_FILE: README.format(scenario=SCENARIO_FILE, one=FIX_FILES[0], two=FIX_FILES[1]),
     }
+    if folder.exists() and not folder.is_dir():
+        raise OutError(f"{printable(str(folder))}: exists and is not a folder; give a folder for the starter")
     taken = [name for name in files if (folder / name).exists() or (folder / name).is_symlink()]
     if taken:
         raise OutError(f"{printable(str(folder / taken[0]))}: already exists; funnelsim init never replaces a file "

@@ -95,6 +95,7 @@ def from_an_empty_folder(env: dict[str, str], work: Path) -> None:
     run(["funnelsim", "run", "acme/company.toml", "--out", "out/run"], work, env)
     run(["funnelsim", "dashboard", "out/run", "--week", "2027-W26", "--out", "out/dashboard"], work, env)
     assert (work / "out" / "dashboard" / "dashboard-2027-W26.html").is_file()
-    # a shipped baseline by name, and the calibrate default, resolve to the packaged copies here too
-    run(["funnelsim", "validate", "ml_company"], work, env)
+    # shipped scenarios by name, their relative extends and playbook paths resolving inside the package
+    run(["funnelsim", "validate", "ml_company"], work, env)  # extends = "ai_startup.toml" beside it in the package
+    run(["funnelsim", "validate", "fractional_cro_playbook"], work, env)  # ../ai_startup.toml, ../fixes/ playbook
     assert sorted(p.name for p in work.iterdir()) == ["acme", "out"]  # nothing written elsewhere in the folder

@@ -81,6 +81,13 @@ def test_never_replaces_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (tmp_path / "fixes" / "shorter_pov.toml").read_text() == "mine\n"
 
 
+def test_dir_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "plain").write_text("x\n")
+    assert main(["init", str(tmp_path / "plain")]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (f"funnelsim init: {tmp_path}/plain: exists and is not a folder; give a folder "
+                                       "for the starter\n")
+
+
 @pytest.mark.parametrize(("flag", "value", "problem"), [
     ("--win-rate", "1.5", "--win-rate 1.5: must be from 0 to 1"),
     ("--engineers", "0", "--engineers 0: must be 1 to 1,000"),
