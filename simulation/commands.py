@@ -30,6 +30,13 @@ def warn_about_fixes(command: str, *scenarios: Scenario) -> None:
         print(f"funnelsim {command}: warning: {warning}", file=sys.stderr)
 
 
+def scenarios_command(args: argparse.Namespace) -> int:
+    from simulation.shipped import listing
+
+    print(listing())
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     from simulation.loader import load_scenario  # each command loads what it uses when it runs
     scenario = load_scenario(args.scenario, args.fix)

@@ -65,3 +65,21 @@ seed_arg: Final = bounded_int("--seed", 0, MAX_SEED, "a numpy SeedSequence entro
 reps_arg: Final = bounded_int("--reps", 1, MAX_REPS, "the limit per scenario")
 workers_arg: Final = bounded_int("--workers", 1, MAX_WORKERS, "local processes")
 batch_arg: Final = bounded_int("--batch-size", 1, MAX_REPS, "replications per task")
+
+
+def bounded_float(name: str, low: float, high: float, *, low_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high] (``low_open``: above ``low``), else one line naming the
+    option and the range."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} {text!r}: expected a number") from None
+        if not (low < value if low_open else low <= value) or not value <= high:
+            raise argparse.ArgumentTypeError(f"{name} {value:g}: must be {'above' if low_open else 'from'} {low:g} "
+                                             f"{'and at most' if low_open else 'to'} {high:g}")
+        return value
+
+    parse.__name__ = name
+    return parse

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from simulation import input_files, limits, scenario_limits
+from simulation import input_files, limits, scenario_limits, shipped
 from simulation import relative as relative_values
 from simulation.distributions import Distribution
 from simulation.errors import InputError
@@ -32,6 +33,8 @@ from simulation.scenario import FIXABLE, SECTION_TYPES, Fix, FixFile, Scenario, 
 from simulation.staffing import FixStaffFile, Hire
 
 Provenance = dict[tuple[str, ...], Path]
+# The keys naming files that may be shipped ones, by name (simulation.shipped), and the kind of file they name.
+SHIPPED_KINDS: dict[str, shipped.Kind] = {"extends": "scenario", "cro.playbook": "fix"}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -148,9 +151,15 @@ def _with_pipeline_csv(scenario: Scenario, provenance: Provenance, path: Path) -
 
 
 def _existing(target: str, named_in: Path, key: str) -> Path:
-    """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file."""
+    """``target`` (relative to the file ``named_in`` that names it under ``key``), which must be a file; a bare
+    name with no such file beside ``named_in`` is a shipped file's name (:mod:`simulation.shipped`)."""
+    kind = SHIPPED_KINDS.get(key)
+    named: dict[str, Path] = {}
     try:
         candidate = _resolve(target, named_in)
+        if kind and shipped.is_name(target) and not os.path.lexists(candidate):
+            named = shipped.shipped(kind)
+            candidate = named.get(target.removesuffix(".toml"), candidate)
         found, is_file = candidate.exists(), candidate.is_file()
         if not found and candidate.is_symlink():
             candidate.stat()  # raises: a loop, or a link to nothing
@@ -162,7 +171,8 @@ def _existing(target: str, named_in: Path, key: str) -> Path:
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{named_in}: {key}: unusable path {show(target)} ({why})") from None
     if not found:
-        raise ScenarioError(f"{named_in}: {key}: no such file {candidate}")
+        also = f", nor a shipped {kind} name (shipped: {', '.join(named)}; `funnelsim scenarios` lists them)"
+        raise ScenarioError(f"{named_in}: {key}: no such file {candidate}{also if named else ''}")
     if not is_file:
         raise ScenarioError(f"{named_in}: {key}: {candidate} is not a file")
     return candidate

@@ -14,8 +14,9 @@ from typing import Any, Final
 
 from simulation.backends import BACKENDS
 from simulation.limits import DEFAULT_MAX_ROWS, batch_arg, reps_arg, seed_arg, workers_arg
+from simulation.shipped import fix_arg, mapping_arg, scenario_arg
 
-DEFAULT_BASE: Final = Path(__file__).resolve().parents[2] / "scenarios" / "ai_startup.toml"
+DEFAULT_BASE: Final = "ai_startup"  # a shipped name: the packaged copy wherever the command runs
 AUTOPSY_DELAY_DAYS: Final = 30.0  # analysis.report.autopsy.DEFAULT_DELAY_DAYS (a test keeps them equal)
 
 
@@ -61,7 +62,7 @@ def _kpis(commands: Any) -> None:
     parser.add_argument("--as-of", help="end date of the trailing-30-day C2RE (default: the period or data end)")
     parser.add_argument(
         "--scenario",
-        type=Path,
+        type=scenario_arg,
         help="scenario TOML whose [targets] judge the KPIs (default: the run folder's scenario.json, else the "
         "articles' thresholds)",
     )
@@ -74,7 +75,7 @@ def _kpis(commands: Any) -> None:
 def _monte_carlo(commands: Any) -> None:
     run = commands.add_parser("forecast", help="Monte Carlo forecast: P10/P50/P90 of every KPI, P(target)")
     _common(run, reps=200)
-    run.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
+    run.add_argument("--fix", action="append", default=[], type=fix_arg, metavar="FIX", help="fix TOML to apply")
     run.add_argument("--keep-deals", type=int, default=0, metavar="K",
                      help="also keep the deals tables of the first K replications (DIR/deals/)")
     run.add_argument("--precision", type=float, default=0.05, metavar="SHARE",
@@ -83,9 +84,9 @@ def _monte_carlo(commands: Any) -> None:
 
     cmp = commands.add_parser("compare", help="a baseline vs fixes or variants with common random numbers")
     _common(cmp, reps=100)
-    cmp.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX",
+    cmp.add_argument("--fix", action="append", default=[], type=fix_arg, metavar="FIX",
                      help="a fix to compare with the baseline (repeatable; each one on its own)")
-    cmp.add_argument("--variant", action="append", default=[], type=Path, metavar="SCENARIO",
+    cmp.add_argument("--variant", action="append", default=[], type=scenario_arg, metavar="SCENARIO",
                      help="a whole scenario to compare (other CRO, comp plan; must keep the same prospects)")
     cmp.add_argument("--combined", action="store_true", help="also compare all the --fix files together")
     cmp.add_argument("--rank-by", default="nnarr_12m", metavar="KPI", help="KPI of the ranking (nnarr_12m)")
@@ -93,13 +94,13 @@ def _monte_carlo(commands: Any) -> None:
 
     sens = commands.add_parser("sensitivity", help="one-at-a-time parameter swings: a tornado of their effect")
     _common(sens, reps=50)
-    sens.add_argument("--fix", action="append", default=[], type=Path, metavar="FIX", help="fix TOML to apply")
+    sens.add_argument("--fix", action="append", default=[], type=fix_arg, metavar="FIX", help="fix TOML to apply")
     sens.add_argument("--metric", default="nnarr_12m", metavar="KPI", help="KPI of the tornado (nnarr_12m)")
     sens.set_defaults(handler="analysis.commands.forecast:sensitivity_command")
 
 
 def _common(parser: argparse.ArgumentParser, reps: int) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
+    parser.add_argument("scenario", type=scenario_arg, help="scenario TOML file or shipped name (funnelsim scenarios)")
     parser.add_argument("--reps", type=reps_arg, default=reps, help=f"replications per scenario (default {reps})")
     parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -129,14 +130,14 @@ def _crm(commands: Any) -> None:
     cal = commands.add_parser("calibrate", help="fit a scenario to a CRM export")
     _export_arguments(cal)
     cal.add_argument("--out", type=Path, required=True, help="scenario TOML to write")
-    cal.add_argument("--base", type=Path, default=DEFAULT_BASE,
-                     help="scenario supplying what the export cannot identify (default: scenarios/ai_startup.toml)")
+    cal.add_argument("--base", type=scenario_arg, default=DEFAULT_BASE,
+                     help="scenario supplying what the export cannot identify (default: the shipped ai_startup)")
     _duration_argument(cal)
     cal.set_defaults(handler="analysis.commands.crm:calibrate_command")
 
     back = commands.add_parser("backtest", help="simulate a scenario over an export's dates and compare")
     _export_arguments(back)
-    back.add_argument("--scenario", type=Path, required=True,
+    back.add_argument("--scenario", type=scenario_arg, required=True,
                       help="calibrated scenario (with --holdout: the base the training part is calibrated on)")
     back.add_argument("--reps", type=reps_arg, default=50, help="replications (default 50)")
     back.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
@@ -151,9 +152,9 @@ def _crm(commands: Any) -> None:
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("export", type=Path, help="CRM deals export (CSV)")
-    parser.add_argument("--mapping", type=Path,
-                        help="mapping TOML (see scenarios/mappings/); not needed for a table in funnelsim's deals "
-                             "schema (a `run` deals.csv or an `import` output), which is detected")
+    parser.add_argument("--mapping", type=mapping_arg,
+                        help="mapping TOML or shipped name (hubspot, salesforce, ...); not needed for a table in "
+                             "funnelsim's deals schema (a `run` deals.csv or an `import` output), which is detected")
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger files")
     parser.add_argument("--strict", action="store_true", help="fail on any skipped row instead of counting it")
     parser.add_argument("--since", type=timestamp, metavar="DATE",
@@ -204,7 +205,8 @@ def _reports(commands: Any) -> None:
 def _report_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", type=Path, help="a `funnelsim run` output folder, or a deals CSV (the schema)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the report files")
-    parser.add_argument("--scenario", type=Path, help="scenario TOML for [targets] and the start date")
+    parser.add_argument("--scenario", type=scenario_arg,
+                        help="scenario TOML or shipped name, for [targets] and the start date")
     parser.add_argument("--since", help="start date of 'NNARR to date' (default: the scenario's start date)")
     parser.add_argument("--fixes", type=Path, help="fixes library folder (default: the shipped scenarios/fixes)")
     parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")

@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from simulation import shipped
 from simulation.loader import load_fix, load_scenario, resolve_fixes
 from simulation.scenario import Scenario, apply_patch
 
-SCENARIOS: Final = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS: Final = shipped.root()
 BASELINE_FILE: Final = SCENARIOS / "ai_startup.toml"
 FULL_TIME_FILE: Final = SCENARIOS / "variants" / "full_time_cro_playbook.toml"
 SCORECARD_FILE: Final = SCENARIOS / "variants" / "scorecard_comp.toml"

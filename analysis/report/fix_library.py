@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 
 from pydantic import TypeAdapter
 
+from simulation import shipped
 from simulation.distributions import Distribution
 from simulation.errors import InputError
 from simulation.loader import load_fix, resolve_fixes
@@ -224,5 +225,5 @@ def fixes_for(library: Iterable[FixOption], stage: str, effect: Effect | None = 
 
 
 def default_library() -> Path:
-    """The shipped library: ``scenarios/fixes`` at the root of the funnelsim checkout."""
-    return Path(__file__).resolve().parents[2] / "scenarios" / "fixes"
+    """The shipped library: the fixes shipped with funnelsim (the package's copy of ``scenarios/fixes``)."""
+    return shipped.root() / "fixes"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simulation import shipped
+
 ROOT = Path(__file__).resolve().parents[2]
 """The checkout holding ``scenarios/`` (the teaching notebooks run from a source checkout)."""
 
@@ -14,7 +16,7 @@ def scenario(name: str) -> Path:
     >>> scenario("ai_startup").name
     'ai_startup.toml'
     """
-    path = ROOT / "scenarios" / f"{name.removesuffix('.toml')}.toml"
+    path = shipped.root() / f"{name.removesuffix('.toml')}.toml"
     if not path.is_file():
         raise FileNotFoundError(f"no shipped scenario {name!r} (looked for {path})")
     return path
