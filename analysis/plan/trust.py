@@ -176,7 +176,9 @@ def trust(export_deals: pd.DataFrame, base: Scenario, seed: int, reps: int, *, m
     lines += tested
     misfits = table[~table["fits"].astype(bool)]
     if len(misfits):
-        lines.append("Does not fit: " + "; ".join(misfits["check"]) + ".")
+        lines.append("Outside what the model simulates: " + "; ".join(misfits["check"]) + f" (with {reps} "
+                     f"replications a P10-P90 band misses a value of a fitting model "
+                     f"{style.percent(1 - expected_coverage(reps))} of the time; the KS test at {KS_ALPHA:.0%}).")
     title = "won deals per month, held out" if test_from is not None else "won deals per month (in-sample)"
     return scenario, Section(key="trust", title="How far to trust the model", headline=headline, lines=tuple(lines),
                              table=table, figure=monthly_band(result, "won deals", title=title),
@@ -207,7 +209,7 @@ def _headline(table: pd.DataFrame, poor: pd.DataFrame, result: Backtest, test_fr
     won = table.iloc[0]
     held = f"its P10-P90 band held {won['detail']} ({style.percent(won['actual'])})"
     misfits = table[~table["fits"].astype(bool)]
-    tail = f"; it does not fit the {', '.join(misfits['check'])}" if len(misfits) else ""
+    tail = f"; outside what it simulates: the {', '.join(misfits['check'])}" if len(misfits) else ""
     if won["expected_low"] == 0:
         return f"Too few months scored to judge the monthly forecasts ({held}){tail}; {scored}."
     return (f"The monthly won deals are within the model's error ({held}; a fitting model: about "
