@@ -19,6 +19,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from analysis import style
 from analysis.kpi import comp, nnarr
@@ -131,6 +132,28 @@ def parameters(scenario: Scenario) -> tuple[str, ...]:
     )
 
 
+def figure(table: pd.DataFrame, reps: int) -> Figure:
+    """Per window, each plan's bonus: the P10-P90 range as a bar, the median as a dot, the mean as a diamond."""
+    windows = [m for m in WINDOWS if table.loc[table["window_months"] == m, "reps"].max() > 0]
+    fig = style.new_figure((10.0, 3.4))
+    with style.styled():
+        axes = fig.subplots(1, max(len(windows), 1), squeeze=False)[0]
+        for ax, months in zip(axes, windows, strict=False):
+            rows = table[table["window_months"] == months].set_index("plan").reindex(list(PLANS))
+            y = np.arange(len(PLANS))[::-1]
+            ax.barh(y, (rows["p90"] - rows["p10"]) / 1e3, left=rows["p10"] / 1e3, height=0.45, color="#dbe6f3",
+                    edgecolor=style.PRIMARY, label="P10-P90")
+            ax.scatter(rows["p50"] / 1e3, y, color=style.PRIMARY, zorder=3, label="median")
+            ax.scatter(rows["mean"] / 1e3, y, marker="D", color=style.SECONDARY, zorder=4, label="mean")
+            ax.set_yticks(y, list(PLANS))
+            ax.set_xlabel("CRO bonus ($K)")
+            ax.set_title(f"First {months} months ({reps} replications)", fontsize=13)
+            ax.grid(axis="x")
+            ax.set_xlim(left=0)
+        axes[0].legend(loc="lower right", fontsize=9)
+    return fig
+
+
 def _range(row: pd.Series) -> str:
     return (f"P50 {style.money(row['p50'])} (P10 {style.money(row['p10'])} - P90 {style.money(row['p90'])}; mean "
             f"{style.money(row['mean'])}, 95 % CI {style.money(row['ci_low'])} - {style.money(row['ci_high'])})")
@@ -171,4 +194,4 @@ def comp_options(scenario: Scenario, seed: int, reps: int) -> Section:
     lines.append(f"All plans are scored on the same {reps} replications (seed {seed}): the plan does not change the "
                  "funnel, so their differences are paired.")
     return Section(key="comp", title="The CRO's comp", headline=headline, lines=tuple(lines), table=table,
-                   caveats=tuple(caveats))
+                   figure=figure(table, reps), caveats=tuple(caveats))

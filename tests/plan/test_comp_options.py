@@ -58,7 +58,7 @@ def test_the_three_plans_are_scored_on_the_same_replications(ai_startup: Scenari
 
 def test_the_section_reports_every_plan_with_its_range_and_replications(ai_startup: Scenario) -> None:
     section = comp_options(ai_startup, seed=3, reps=8)
-    assert section.key == "comp" and not section.warning
+    assert section.key == "comp" and not section.warning and section.figure is not None
     table = section.table
     assert table is not None and list(table["plan"]) == [*PLANS, *PLANS]
     assert (table["reps"] == 8).all()
