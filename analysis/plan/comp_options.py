@@ -116,8 +116,7 @@ def summary(bonuses: pd.DataFrame) -> pd.DataFrame:
 def parameters(scenario: Scenario) -> tuple[str, ...]:
     """The three plans' parameters in words."""
     c = scenario.comp
-    six = nnarr_target(scenario, MONTHS_6)
-    card = c.target_bonus if c.target_bonus > 0 else c.bonus_rate * six
+    cards = [c.target_bonus if c.target_bonus > 0 else c.bonus_rate * nnarr_target(scenario, m) for m in WINDOWS]
     return (
         f"Multiplicative (article A): {style.percent(c.bonus_rate)} of NNARR x a C2RE factor, {c.factor_at_good:g} "
         f"at C2RE {c.c2re_good:g} and {c.factor_at_poor:g} at C2RE {c.c2re_poor:g}, on the straight line between, "
@@ -126,7 +125,8 @@ def parameters(scenario: Scenario) -> tuple[str, ...]:
         f"{style.percent(comp.ADDITIVE_WEIGHT_NNARR)} on NNARR attainment plus "
         f"{style.percent(1 - comp.ADDITIVE_WEIGHT_NNARR)} on the C2RE factor, independently: volume can buy back "
         "poor efficiency.",
-        f"Scorecard (article B): {style.money(card)} target bonus (6 months) x ({style.percent(c.weight_nnarr)} "
+        f"Scorecard (article B): target bonus {style.money(cards[0])} over 6 months, {style.money(cards[1])} over 12, "
+        f"x ({style.percent(c.weight_nnarr)} "
         f"NNARR + {style.percent(c.weight_grr)} GRR + {style.percent(c.weight_qte_velocity)} QTE velocity "
         f"attainment, each capped at {comp.ATTAINMENT_CAP:g}).",
     )

@@ -212,5 +212,9 @@ def _headline(table: pd.DataFrame, poor: pd.DataFrame, result: Backtest, test_fr
     tail = f"; outside what it simulates: the {', '.join(misfits['check'])}" if len(misfits) else ""
     if won["expected_low"] == 0:
         return f"Too few months scored to judge the monthly forecasts ({held}){tail}; {scored}."
-    return (f"The monthly won deals are within the model's error ({held}; a fitting model: about "
-            f"{style.percent(won['expected_high'])}){tail}; {scored}.")
+    if won["actual"] >= won["expected_high"]:
+        return (f"The model's monthly won deals fit the held-out months ({held}; a fitting model: about "
+                f"{style.percent(won['expected_high'])}){tail}; {scored}.")
+    return (f"The monthly won deals are not far enough outside the model's band to call it poor ({held}; a fitting "
+            f"model: about {style.percent(won['expected_high'])}, poor below {style.percent(won['expected_low'])})"
+            f"{tail}; {scored}.")

@@ -89,7 +89,8 @@ def test_a_simulated_export_round_trips_and_is_trusted(export: pd.DataFrame, ai_
     assert table is not None
     band = table[table["check"] == "won deals: months inside the P10-P90 band"].iloc[0]
     assert band["fits"] and band["expected_high"] == pytest.approx(expected_coverage(12))
-    assert section.headline.startswith("The monthly won deals are within the model's error")
+    assert section.headline.startswith("The model's monthly won deals fit the held-out months (its P10-P90 band "
+                                       "held 4 of 5")
     assert "12 replications, months from 2027-09-01 held out" in section.headline
     assert section.figure is not None
 
