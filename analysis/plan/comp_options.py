@@ -36,6 +36,7 @@ PLANS: Final = ("multiplicative", "additive", "scorecard")
 WINDOWS: Final = (MONTHS_6, MONTHS_12)
 INPUTS: Final = ("nnarr", "c2re", "grr", "qte_days")
 NaN: Final = math.nan
+OFF_SCALE: Final = 3.0  # NNARR this many times its target: the targets were set for another company
 
 
 def comp_inputs(scenario: Scenario, record: Record) -> Reduction:
@@ -169,7 +170,16 @@ def comp_options(scenario: Scenario, seed: int, reps: int) -> Section:
         caveats.append("The scenario sets no scorecard target bonus: the scorecard is given the multiplicative "
                        "plan's on-target pay (bonus rate x the window's NNARR target), an assumption.")
     for months in WINDOWS:
-        if nnarr_target(scenario, months) <= 0:
+        typical = float(np.nanmedian(runs.kpis[f"nnarr_{months}m"])) if runs.kpis[f"nnarr_{months}m"].notna().any() \
+            else NaN
+        target = nnarr_target(scenario, months)
+        if target > 0 and typical > OFF_SCALE * target:
+            caveats.append(f"The simulated {months}-month NNARR (P50 {style.money(typical)}) is "
+                           f"{typical / target:.0f} times the scenario's target ({style.money(target)}): the targets "
+                           "were not set for this company (a calibrated scenario takes them, and the deal sizes an "
+                           "export without amounts lacks, from its base), so the plans paid against the target hit "
+                           "their caps; set [targets] to the company's own goal.")
+        if target <= 0:
             caveats.append(f"No {months}-month NNARR target in [targets]: the additive plan and the scorecard's "
                            f"NNARR share cannot be paid over {months} months (n/a).")
         if table.loc[table["window_months"] == months, "reps"].max() == 0:

@@ -77,3 +77,10 @@ def test_a_horizon_shorter_than_a_year_says_there_is_no_12_month_bonus() -> None
     assert section.table is not None
     assert (section.table.loc[section.table["window_months"] == 12, "reps"] == 0).all()
     assert any("before month 12" in c for c in section.caveats)
+
+
+def test_targets_far_below_the_company_are_a_caveat(ai_startup: Scenario) -> None:
+    small = variant(ai_startup, targets={"nnarr_6_months": 10_000.0, "nnarr_12_months": 20_000.0})
+    section = comp_options(small, seed=3, reps=4)
+    assert any("times the scenario's target ($10K)" in c for c in section.caveats)
+    assert not any("times the scenario's target" in c for c in comp_options(ai_startup, seed=3, reps=4).caveats)
