@@ -113,9 +113,13 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     lines += [_fix_line(row, by, runs.reps) for row in table.itertuples()]
     if "runway_12m" not in metrics:
         caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
-    panels = [m for m in ("nnarr_6m", "nnarr_12m", "c2re_12m") if m in metrics]
+    panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
     order = {fix: k for k, fix in enumerate(table["fix"])}
-    figure = charts.forest_plot(deltas.sort_values("fix", key=lambda f: f.map(order), kind="stable"), panels,
+    names = {o.name: _name(o) for o in options}
+    twice = {n for n in names.values() if list(names.values()).count(n) > 1}  # then the file's own name tells
+    names = {fix: fix.replace("_", " ") if n in twice else n for fix, n in names.items()}
+    shown = deltas.assign(label=deltas["fix"].map(names))
+    figure = charts.forest_plot(shown.sort_values("fix", key=lambda f: f.map(order), kind="stable"), panels,
                                 reps=runs.reps, scenario=scenario.name)
     return FixPlan(
         Section("fixes", "The bottleneck and the fixes", _headline(table, chosen, by, runs.reps), tuple(lines),
@@ -154,6 +158,12 @@ def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption,
         row["n"] = int(deltas.loc[(deltas["fix"] == name) & (deltas["metric"] == by), "n"].iloc[0])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _name(option: FixOption) -> str:
+    """A fix's name for a chart's axis: its summary up to the first colon or comma, at most 32 characters."""
+    words = (option.summary or option.name.replace("_", " ")).split(":")[0].split(",")[0].strip()
+    return words if len(words) <= 32 else words[:31] + "…"
 
 
 def _stages(option: FixOption, fix: Fix) -> tuple[str, ...]:
