@@ -1,9 +1,9 @@
 """The command line of the analysis commands: arguments only, in the order ``funnelsim --help`` lists them.
 
 ``kpis``; ``forecast``, ``compare``, ``sensitivity``; ``import``, ``calibrate``, ``backtest``; ``dashboard``,
-``autopsy``, ``health``; ``plan``; ``lab``. Building the parser imports neither pandas, SciPy nor Matplotlib, so ``--help`` and a
-mistyped option answer at once; each command names its handler as ``"module:function"`` (the modules beside this
-one), which :mod:`simulation.cli` imports only when the command runs.
+``autopsy``, ``health``; ``plan``; ``lab``. Building the parser imports neither pandas, SciPy nor Matplotlib, so
+``--help`` and a mistyped option answer at once; each command names its handler as ``"module:function"`` (the
+modules beside this one), which :mod:`simulation.cli` imports only when the command runs.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ every fix of the library ranked by its paired effect on 6- and 12-month NNARR, w
 
 The bottleneck is the one definition every report uses (:mod:`analysis.report.bottleneck`: deal-days in each stage
 and resource queue, the deals still waiting included, and the share of losses there), read from one simulated
-replication over its whole horizon (a queue that
-is still filling in the first months, as in a run started empty, shows as binding once it is full). Each fix of the library that changes something in this company
+replication over its whole horizon (a queue still filling in the first months, as in a run started empty, shows as
+binding once it is full). Each fix of the library that changes something in this company
 (:func:`analysis.report.fix_library.load_library`) is run on the baseline at its own start day with common random
 numbers, and compared with :func:`analysis.montecarlo.compare.deltas` (paired t intervals). The ranking is by the
 12-month NNARR change (6-month when the run is shorter than a year). A fix's cost over those 12 months
@@ -110,7 +110,7 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     chosen = recommend(table)
     source = {o.name: o.source for o in options}
     lines = [_finding(found, table)] if found else []
-    lines += [_fix_line(row, by, runs.reps) for row in table.itertuples()]
+    lines += [_fix_line(row, by) for _, row in table.iterrows()]
     if "runway_12m" not in metrics:
         caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
     panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
@@ -180,13 +180,13 @@ def _headline(table: pd.DataFrame, chosen: list[str], by: str, reps: int) -> str
     if not chosen:
         return (f"No fix in the library raises {_months(by)}-month NNARR clearly ({reps} paired replications): "
                 "keep the current plan and look for a fix that acts on the bottleneck.")
-    rows = table.set_index("fix").loc[chosen]
-    parts = [f"{row.label} ({_delta(row, by)})" for row in rows.itertuples()]
+    rows = table.set_index("fix", drop=False).loc[chosen]
+    parts = [f"{row['label']} ({_delta(row, by)})" for _, row in rows.iterrows()]
     return f"Recommended: {' + '.join(parts)}, {reps} paired replications."
 
 
-def _delta(row: object, by: str) -> str:
-    mean, low, high = (float(getattr(row, f"d_{by}{s}")) for s in ("", "_low", "_high"))
+def _delta(row: pd.Series, by: str) -> str:
+    mean, low, high = (float(row[f"d_{by}{s}"]) for s in ("", "_low", "_high"))
     return (f"{money(mean, signed=True)} NNARR at {_months(by)} months, 95 % CI {money(low, signed=True)} to "
             f"{money(high, signed=True)}")
 
@@ -198,17 +198,17 @@ def _finding(found: bottleneck.Finding, table: pd.DataFrame) -> str:
     return f"Bottleneck (one simulated replication, whole run): {found.text}{which}."
 
 
-def _fix_line(row: object, by: str, reps: int) -> str:
-    text = f"{int(getattr(row, 'rank'))}. {getattr(row, 'label')}: {_delta(row, by)}"
-    cost = float(getattr(row, "cost_12m"))
+def _fix_line(row: pd.Series, by: str) -> str:
+    text = f"{int(row['rank'])}. {row['label']}: {_delta(row, by)}"
+    cost = float(row["cost_12m"])
     if cost > 0:
-        text += (f"; costs {money(cost)} over 12 months, ${float(getattr(row, 'nnarr_per_dollar_12m')):,.2f} "
-                 "NNARR per $1")
+        text += f"; costs {money(cost)} over 12 months, ${float(row['nnarr_per_dollar_12m']):,.2f} NNARR per $1"
     else:
         text += "; no cost of its own"
-    if hasattr(row, "d_c2re_12m") and math.isfinite(float(getattr(row, "d_c2re_12m"))):
-        text += (f"; C2RE {float(getattr(row, 'd_c2re_12m')):+.2f} (95 % CI {float(getattr(row, 'd_c2re_12m_low')):+.2f}"
-                 f" to {float(getattr(row, 'd_c2re_12m_high')):+.2f})")
-    if hasattr(row, "d_runway_12m") and math.isfinite(float(getattr(row, "d_runway_12m"))):
-        text += f"; runway {float(getattr(row, 'd_runway_12m')):+.1f} months"
+    if math.isfinite(float(row.get("d_c2re_12m", math.nan))):
+        text += (f"; C2RE {float(row['d_c2re_12m']):+.2f} (95 % CI {float(row['d_c2re_12m_low']):+.2f} to "
+                 f"{float(row['d_c2re_12m_high']):+.2f})")
+    if math.isfinite(float(row.get("d_runway_12m", math.nan))):
+        text += (f"; runway {float(row['d_runway_12m']):+.1f} months (95 % CI {float(row['d_runway_12m_low']):+.1f}"
+                 f" to {float(row['d_runway_12m_high']):+.1f})")
     return text
