@@ -18,12 +18,13 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
 
-from analysis.crm.calibrate import calibrate
+from analysis.crm.calibrate import MIN_AMOUNTS, calibrate
 from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import CrmError, import_deals
 from analysis.crm.mapping import load_mapping
@@ -66,10 +67,12 @@ def plan_command(args: argparse.Namespace) -> int:
     if exported and args.mapping is None:
         raise InputError(f"{args.source}: --mapping: a CRM export needs its mapping TOML (see scenarios/mappings/)")
     with claimed(args.out, "plan"):
-        scenario = _calibrated(args) if exported else load_scenario(args.source)
+        scenario, caveats = _calibrated(args) if exported else (load_scenario(args.source), [])
         warn_about_fixes("plan", scenario)
         with _backend(args.workers) as backend:
             sections = build(scenario, library, Runs(args.seed, args.reps, backend), args.probability)
+        sections = [replace(s, caveats=(*caveats, *s.caveats), warning=s.warning or bool(caveats)) if k == 0 else s
+                    for k, s in enumerate(sections)]
         _ = spend  # TODO(issue 17 part B): add standing(deals, spend, scenario, as_of), trust(export, ...) and
         #          comp_options(scenario, seed, reps) to `sections` here once analysis.plan.standing/trust/comp_options
         #          are merged (trust returns the calibrated scenario the other sections should then use).
@@ -108,8 +111,9 @@ def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario)
         tmp.write_bytes(page.png(sections, title, subtitle, notes))
 
 
-def _calibrated(args: argparse.Namespace) -> Scenario:
-    """The export imported through the mapping and calibrated on the default base (``funnelsim calibrate``)."""
+def _calibrated(args: argparse.Namespace) -> tuple[Scenario, list[str]]:
+    """The export imported through the mapping and calibrated on ``--base`` (``funnelsim calibrate``), and what
+    the plan then rests on that the export does not hold (deal amounts, spend): shown at the top of the page."""
     mapping = load_mapping(args.mapping)
     deals, report = import_deals(args.source, mapping, max_rows=args.max_rows)
     for line in report.lines():
@@ -122,7 +126,14 @@ def _calibrated(args: argparse.Namespace) -> Scenario:
                     since=pd.Timestamp(source.complete_from) if source.complete_from is not None else None,
                     created_until=pd.Timestamp(source.created_until) if source.created_until else None)
     command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim plan"
-    return write_scenario(cal, args.base, args.out / CALIBRATED, command)
+    scenario = write_scenario(cal, args.base, args.out / CALIBRATED, command)
+    caveats = [f"spend: the simulated spend (C2RE, runway) is {args.base.name}'s [spend] assumption, not fitted to "
+               f"{args.source.name}"]
+    known = int((deals["acv"].astype("float64") > 0).sum())
+    if known < MIN_AMOUNTS:
+        caveats.insert(0, f"deal amounts: {args.source.name} has {known} deal amounts, so every NNARR figure uses "
+                          f"{args.base.name}'s assumed deal sizes: read the changes and ranks, not the dollars")
+    return scenario, caveats
 
 
 @contextmanager

@@ -111,6 +111,8 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     source = {o.name: o.source for o in options}
     lines = [_finding(found, table)] if found else []
     lines += [_fix_line(row, by) for _, row in table.iterrows()]
+    caveats += [_absolute(option, load_fix(option.source)) for option in options if option.name in chosen
+                and _absolute(option, load_fix(option.source))]
     if "runway_12m" not in metrics:
         caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
     panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
@@ -143,7 +145,7 @@ def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption,
         fix = load_fix(option[name].source)
         cost = cost_over(fix.one_off_cost, fix.monthly_cost, fix.start_day, MONTHS_12)
         row: dict[str, object] = {
-            "rank": int(rank), "fix": name, "label": option[name].short_label,
+            "rank": int(rank), "fix": name, "name": _name(option[name]), "label": option[name].short_label,
             "stages": ", ".join(_stages(option[name], fix)),
             "on_bottleneck": bool(found and found.stage in _stages(option[name], fix)),
             "start_day": fix.start_day, "one_off_cost": fix.one_off_cost, "monthly_cost": fix.monthly_cost,
@@ -158,6 +160,17 @@ def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption,
         row["n"] = int(deltas.loc[(deltas["fix"] == name) & (deltas["metric"] == by), "n"].iloc[0])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _absolute(option: FixOption, fix: Fix) -> str:
+    """A caveat for a recommended fix that sets absolute values (a policy written for one company), which may lie
+    far from this company's own (a win rate above the one it has); empty when every value is relative."""
+    fixed = sorted(f"{section}.{key}" for section, keys in fix.patch.items() for key in keys
+                   if key not in fix.relative.get(section, {}))
+    if not fixed:
+        return ""
+    return (f"{option.name} sets {', '.join(fixed)} to absolute values ({'; '.join(option.changes)}): check they "
+            "fit this company before trusting its gain")
 
 
 def _name(option: FixOption) -> str:
@@ -181,7 +194,7 @@ def _headline(table: pd.DataFrame, chosen: list[str], by: str, reps: int) -> str
         return (f"No fix in the library raises {_months(by)}-month NNARR clearly ({reps} paired replications): "
                 "keep the current plan and look for a fix that acts on the bottleneck.")
     rows = table.set_index("fix", drop=False).loc[chosen]
-    parts = [f"{row['label']} ({_delta(row, by)})" for _, row in rows.iterrows()]
+    parts = [f"{row['name']} ({_delta(row, by)})" for _, row in rows.iterrows()]
     return f"Recommended: {' + '.join(parts)}, {reps} paired replications."
 
 
