@@ -111,8 +111,8 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     source = {o.name: o.source for o in options}
     lines = [_finding(found, table)] if found else []
     lines += [_fix_line(row, by) for _, row in table.iterrows()]
-    caveats += [_absolute(option, load_fix(option.source)) for option in options if option.name in chosen
-                and _absolute(option, load_fix(option.source))]
+    caveats += [absolute_caveat(option, load_fix(option.source)) for option in options if option.name in chosen
+                and absolute_caveat(option, load_fix(option.source))]
     if "runway_12m" not in metrics:
         caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
     panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
@@ -162,7 +162,7 @@ def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption,
     return pd.DataFrame(rows)
 
 
-def _absolute(option: FixOption, fix: Fix) -> str:
+def absolute_caveat(option: FixOption, fix: Fix) -> str:
     """A caveat for a recommended fix that sets absolute values (a policy written for one company), which may lie
     far from this company's own (a win rate above the one it has); empty when every value is relative."""
     fixed = sorted(f"{section}.{key}" for section, keys in fix.patch.items() for key in keys
