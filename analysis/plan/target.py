@@ -77,9 +77,10 @@ def target(scenario: Scenario, recommended: Sequence[str], runs: Runs,
     delay = scenario.cro.start_delay_days if scenario.cro.kind != "none" else 0.0
     headline = (f"Set the 6-month NNARR goal at {money(goal)}: reached with probability {probability:.0%} under the "
                 f"plan (95 % CI on that goal {money(low)} to {money(high)}, {n} replications).")
+    when = (f"each starting {delay:g} days after its own start day (when the CRO starts)" if delay
+            else "each from its own start day (no CRO start delay in the scenario)")
     lines = [
-        f"The plan: the baseline with {fixes}, each starting {delay:g} days later than its own start day "
-        "(when the CRO starts).",
+        f"The plan: the baseline with {fixes}, {when}.",
         f"Without the fixes the same probability gives {money(base_goal)}.",
         f"6-month NNARR under the plan: mean {money(float(np.nanmean(values)))}, P10 "
         f"{money(float(np.nanquantile(values, 0.1)))}, P90 {money(float(np.nanquantile(values, 0.9)))}.",
