@@ -18,7 +18,6 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -71,8 +70,10 @@ def plan_command(args: argparse.Namespace) -> int:
         warn_about_fixes("plan", scenario)
         with _backend(args.workers) as backend:
             sections = build(scenario, library, Runs(args.seed, args.reps, backend), args.probability)
-        sections = [replace(s, caveats=(*caveats, *s.caveats), warning=s.warning or bool(caveats)) if k == 0 else s
-                    for k, s in enumerate(sections)]
+        if caveats:  # what the export lacks, read before anything else
+            sections.append(Section("inputs", "What the plan rests on", "The export lacks what these numbers need: "
+                                    + "; ".join(c.split(":")[0] for c in caveats) + ".", caveats=tuple(caveats),
+                                    warning=True))
         _ = spend  # TODO(issue 17 part B): add standing(deals, spend, scenario, as_of), trust(export, ...) and
         #          comp_options(scenario, seed, reps) to `sections` here once analysis.plan.standing/trust/comp_options
         #          are merged (trust returns the calibrated scenario the other sections should then use).
