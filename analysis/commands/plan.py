@@ -47,6 +47,7 @@ from simulation.tables import REQUIRED, SPEND, read_csv
 PAGE_FILES: Final = ("plan.html", "plan.png", "plan.md")
 SECTION_KEYS: Final = ("standing", "trust", "fixes", "target", "comp", "cro")
 CALIBRATED: Final = "calibrated_scenario.toml"
+TITLE_CHARS: Final = 40
 
 
 def plan_command(args: argparse.Namespace) -> int:
@@ -94,7 +95,8 @@ def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> 
 
 def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario) -> None:
     """The page (HTML, PNG, Markdown) and one CSV per section table, each written atomically."""
-    title = f"Engagement plan: {scenario.name}"
+    name = scenario.name if len(scenario.name) <= TITLE_CHARS else scenario.name[:TITLE_CHARS - 1] + "…"
+    title = f"Engagement plan: {name}"  # the PNG's title is one line: a calibrated scenario's long name is cut
     subtitle = (f"from {args.source.name} · {args.reps} replications per scenario, seed {args.seed}, common random "
                 f"numbers · 6-month goal at {args.probability:.0%} probability")
     notes = (
