@@ -93,7 +93,8 @@ def load_fix(path: str | Path, *, offset_days: float = 0.0) -> Fix:
     header = parsed.fix
     start = header.start_day + offset_days
     return Fix(name=header.name, summary=header.summary, start_day=start, source=str(path), patch=patch,
-               relative=relative, hires=tuple(h.model_copy(update={"day": h.day + start}) for h in hires))
+               relative=relative, one_off_cost=header.one_off_cost, monthly_cost=header.monthly_cost,
+               hires=tuple(h.model_copy(update={"day": h.day + start}) for h in hires))
 
 
 def _fix_hires(raw: dict[str, Any], path: Path) -> tuple[Hire, ...]:

@@ -300,6 +300,13 @@ class Fix(Section):
     changes: tuple[tuple[str, Any, Any], ...] = ()
     warnings: tuple[str, ...] = ()
     hires: tuple[Hire, ...] = Field(default=(), description="[staff] hires the fix adds, days from the start date")
+    one_off_cost: Money = 0.0
+    monthly_cost: Money = 0.0
+
+    @property
+    def costs(self) -> bool:
+        """Whether the fix carries a cost of its own (spent from ``start_day``: the spend table's ``fixes``)."""
+        return self.one_off_cost > 0 or self.monthly_cost > 0
 
     @property
     def resolved(self) -> bool:
@@ -377,6 +384,10 @@ class FixHeader(Section):
     name: str = Field(min_length=1, max_length=100)
     summary: str = ""
     start_day: Days = 0.0
+    one_off_cost: Money = Field(default=0.0, description="USD spent once on start_day (set-up, legal, a recruiting "
+                                                         "fee); the spend table's 'fixes' category")
+    monthly_cost: Money = Field(default=0.0, description="USD a month from start_day to the horizon (a licence, a "
+                                                         "retainer); the spend table's 'fixes' category")
 
     @field_validator("name")
     @classmethod

@@ -35,6 +35,26 @@ def ledger(scenario: Scenario, plans: Timeline, pov_days: np.ndarray) -> pd.Data
     return typed_frame(columns(scenario, plans, pov_days), SPEND)
 
 
+def fix_costs(scenario: Scenario, days: np.ndarray, month_length: np.ndarray) -> np.ndarray:
+    """What the fixes' own costs spend on each day: ``one_off_cost`` on the day a fix starts, ``monthly_cost``
+    spread over the days of each month from then on (the day it starts prorated by the part of it left).
+
+    >>> from simulation.scenario import Fix
+    >>> from types import SimpleNamespace
+    >>> s = SimpleNamespace(fixes=(Fix(name="f", start_day=1.5, one_off_cost=100, monthly_cost=300),))
+    >>> fix_costs(s, np.arange(3), np.full(3, 30.0)).tolist()  # type: ignore[arg-type]
+    [0.0, 105.0, 10.0]
+    """
+    out = np.zeros(len(days))
+    for fix in scenario.fixes:
+        running = np.clip(days + 1 - np.maximum(days, fix.start_day), 0, 1)
+        out += running * fix.monthly_cost / month_length
+        first = int(np.floor(fix.start_day))
+        if fix.one_off_cost and first < len(days):
+            out[first] += fix.one_off_cost
+    return out
+
+
 def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray,
             payroll: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The spend table's columns (numpy only: a forecast never builds the table). ``payroll`` (with ``[staff]``):
@@ -68,6 +88,8 @@ def columns(scenario: Scenario, plans: Timeline, pov_days: np.ndarray,
         "pov_compute": pov_days * np.asarray([s.pov_compute_per_day for s in params])[regime],
         "cro_retainer": cro_days * cro.retainer_per_month / month_length,
     }
+    if any(fix.costs for fix in scenario.fixes):  # absent, the table is what it was (no `fixes` rows)
+        daily["fixes"] = fix_costs(scenario, days, month_length)
     # Sum each category per calendar month (months in order; the day grid is already in order).
     first, index = np.unique(month, return_inverse=True)
     month_start = first.astype("datetime64[ns]")

@@ -55,6 +55,7 @@ SPEND_CATEGORIES: Final = (
     "solution_engineers",
     "pov_compute",
     "cro_retainer",
+    "fixes",  # only when a fix carries a cost ([fix] one_off_cost, monthly_cost)
 )
 RESOURCE_NAMES: Final = ("solution_engineers", "founder")
 # The values a text column of a table read from a file may hold (compared exactly: "WON" is not "won").
@@ -109,7 +110,9 @@ REVENUE: Final[Schema] = {
 
 SPEND: Final[Schema] = {
     "month": ("datetime", "First day of the calendar month."),
-    "category": ("string", "marketing | account_executives | solution_engineers | pov_compute | cro_retainer."),
+    "category": ("string", "marketing | account_executives | solution_engineers | pov_compute | cro_retainer | "
+                             "fixes (the fixes' own costs, [fix] one_off_cost and monthly_cost; only when a fix "
+                             "has one)."),
     "amount": ("float", "Sales and marketing cash spent in the month, USD."),
     "start": ("datetime", "First day the amount covers (empty: the month's first day; a run's first month starts "
                           "on its start date)."),

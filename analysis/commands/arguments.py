@@ -1,9 +1,9 @@
 """The command line of the analysis commands: arguments only, in the order ``funnelsim --help`` lists them.
 
 ``kpis``; ``forecast``, ``compare``, ``sensitivity``; ``import``, ``calibrate``, ``backtest``; ``dashboard``,
-``autopsy``, ``health``; ``lab``. Building the parser imports neither pandas, SciPy nor Matplotlib, so ``--help`` and a
-mistyped option answer at once; each command names its handler as ``"module:function"`` (the modules beside this
-one), which :mod:`simulation.cli` imports only when the command runs.
+``autopsy``, ``health``; ``plan``; ``lab``. Building the parser imports neither pandas, SciPy nor Matplotlib, so
+``--help`` and a mistyped option answer at once; each command names its handler as ``"module:function"`` (the
+modules beside this one), which :mod:`simulation.cli` imports only when the command runs.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def register(commands: Any) -> None:
     _monte_carlo(commands)
     _crm(commands)
     _reports(commands)
+    _plan(commands)
     _lab(commands)
 
 
@@ -212,6 +213,26 @@ def _report_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spend", type=Path, help="spend CSV (with a deals CSV): adds C2RE")
     parser.add_argument("--revenue", type=Path, help="revenue CSV (with a deals CSV): adds GRR")
     parser.add_argument("--resources", type=Path, help="resources CSV (with a deals CSV): adds the SE/founder chart")
+
+
+def _plan(commands: Any) -> None:
+    plan = commands.add_parser("plan", help="the engagement plan: bottleneck, fixes, 6-month target, CRO choice "
+                                            "(one page: HTML, PNG, Markdown)")
+    plan.add_argument("source", type=Path, help="scenario TOML, or a CRM export CSV with --mapping")
+    plan.add_argument("--mapping", type=Path, help="mapping TOML for a CRM export (see scenarios/mappings/)")
+    plan.add_argument("--spend", type=Path, help="spend history CSV (spend schema), for where the company stands")
+    plan.add_argument("--fixes", type=Path, help="fixes library folder to weigh (default: scenarios/fixes)")
+    plan.add_argument("--base", type=Path, default=DEFAULT_BASE,
+                      help="with an export: the scenario supplying what it cannot identify (default: ai_startup)")
+    plan.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger exports")
+    plan.add_argument("--reps", type=reps_arg, default=200, help="replications per scenario (default 200)")
+    plan.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
+    plan.add_argument("--probability", type=float, default=0.70,
+                      help="the 6-month NNARR goal is reached with this probability (default 0.70)")
+    plan.add_argument("--workers", type=workers_arg, default=None, help="worker processes (default: one per core; "
+                                                                        "1 runs in this process)")
+    plan.add_argument("--out", type=Path, required=True, help="output folder")
+    plan.set_defaults(handler="analysis.commands.plan:plan_command")
 
 
 def _lab(commands: Any) -> None:

@@ -249,7 +249,9 @@ POV_COMPUTE: Final = "pov_compute"
 def c2re_spend(spend: pd.DataFrame, counts_pov_compute: bool = True) -> pd.DataFrame:
     """The spend rows C2RE divides by NNARR: every category, or all but POV compute when a scenario's
     ``[targets] c2re_counts_pov_compute`` is false (article A's numerator is "cash spent on sales and marketing
-    (including the fractional CRO's fee)"; whether running a prospect's POV is that is the scenario's call)."""
+    (including the fractional CRO's fee)"; whether running a prospect's POV is that is the scenario's call).
+    The fixes' own costs (category ``fixes``: a sandbox, a standard agreement, a recruiting fee) always count:
+    they are money spent to sell better, which is what C2RE asks the NNARR to pay back."""
     require(spend, SPEND_COLUMNS, "spend", "C2RE")
     return spend if counts_pov_compute else spend[~is_value(spend["category"], POV_COMPUTE)]
 

@@ -36,8 +36,10 @@ OPTIONAL = ("staff", "market", "billing", "usage")
 
 
 def off(scenario: Scenario) -> Scenario:
-    """``scenario`` with every optional mechanism of issue 16 turned off (its fixes keep their resolved values)."""
-    return scenario.model_copy(update=dict.fromkeys(OPTIONAL))
+    """``scenario`` with every optional mechanism of issue 16 turned off (its fixes keep their resolved values), and
+    the fixes' own costs (issue 17: the spend table's ``fixes`` rows) set to nothing."""
+    fixes = tuple(f.model_copy(update={"one_off_cost": 0.0, "monthly_cost": 0.0}) for f in scenario.fixes)
+    return scenario.model_copy(update={**dict.fromkeys(OPTIONAL), "fixes": fixes})
 
 
 def run(path: str, fixes: tuple[str, ...], seed: int) -> dict[str, str]:

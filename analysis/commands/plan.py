@@ -1,0 +1,148 @@
+"""``funnelsim plan``: the engagement plan (issue 17), from a scenario file or a CRM export to one page.
+
+::
+
+    funnelsim plan SCENARIO.toml --out DIR [--fixes DIR] [--reps 200] [--seed 0] [--probability 0.7]
+    funnelsim plan EXPORT.csv --mapping M.toml --out DIR [--spend SPEND.csv] ...
+
+With an export, the deals are imported through the mapping and calibrated (what ``funnelsim import`` and
+``calibrate`` do), and the calibrated scenario is written to ``DIR/calibrated_scenario.toml`` and planned. The
+command builds the list of sections (:mod:`analysis.plan`) and writes ``plan.html``, ``plan.png``, ``plan.md`` and
+one ``<section>.csv`` per section table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from analysis.crm.calibrate import MIN_AMOUNTS, calibrate
+from analysis.crm.calibration_scenario import write_scenario
+from analysis.crm.exports import CrmError, import_deals
+from analysis.crm.mapping import load_mapping
+from analysis.montecarlo.fast_reducer import reduce_record
+from analysis.plan import markdown, page
+from analysis.plan.cro_choice import cro_choice
+from analysis.plan.fixes import fixes
+from analysis.plan.runs import Runs
+from analysis.plan.section import Section
+from analysis.plan.target import target
+from analysis.report.fix_library import default_library
+from simulation.backends import Backend, SerialBackend, make_backend
+from simulation.commands import warn_about_fixes
+from simulation.errors import InputError
+from simulation.loader import load_scenario
+from simulation.out_folder import claimed, not_inputs
+from simulation.outputs import atomic_path, write_csv, write_text
+from simulation.scenario import Scenario
+from simulation.tables import REQUIRED, SPEND, read_csv
+
+PAGE_FILES: Final = ("plan.html", "plan.png", "plan.md")
+SECTION_KEYS: Final = ("standing", "trust", "fixes", "target", "comp", "cro")
+CALIBRATED: Final = "calibrated_scenario.toml"
+TITLE_CHARS: Final = 40
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    if not 0 < args.probability < 1:
+        raise InputError(f"--probability: {args.probability}: give a probability between 0 and 1 (e.g. 0.7)")
+    if not args.source.is_file():
+        raise InputError(f"{args.source}: file not found (give a scenario TOML or a CRM export CSV)")
+    library = args.fixes if args.fixes is not None else default_library()
+    if not library.is_dir():
+        raise InputError(f"{library}: --fixes: fixes library folder not found")
+    outputs = [args.out / n for n in (*PAGE_FILES, *(f"{k}.csv" for k in SECTION_KEYS), CALIBRATED)]
+    not_inputs(outputs, [args.source, args.mapping, args.spend])
+    spend = read_csv(args.spend, SPEND, required=REQUIRED["spend"]) if args.spend is not None else None
+    exported = args.source.suffix.lower() != ".toml"
+    if not exported and args.mapping is not None:
+        raise InputError(f"{args.mapping}: --mapping: only for a CRM export; {args.source} is a scenario file")
+    if exported and args.mapping is None:
+        raise InputError(f"{args.source}: --mapping: a CRM export needs its mapping TOML (see scenarios/mappings/)")
+    with claimed(args.out, "plan"):
+        scenario, caveats = _calibrated(args) if exported else (load_scenario(args.source), [])
+        warn_about_fixes("plan", scenario)
+        with _backend(args.workers) as backend:
+            sections = build(scenario, library, Runs(args.seed, args.reps, backend), args.probability)
+        if caveats:  # what the export lacks, read before anything else
+            sections.append(Section("inputs", "What the plan rests on", "The export lacks what these numbers need: "
+                                    + "; ".join(c.split(":")[0] for c in caveats) + ".", caveats=tuple(caveats),
+                                    warning=True))
+        _ = spend  # TODO(issue 17 part B): add standing(deals, spend, scenario, as_of), trust(export, ...) and
+        #          comp_options(scenario, seed, reps) to `sections` here once analysis.plan.standing/trust/comp_options
+        #          are merged (trust returns the calibrated scenario the other sections should then use).
+        write(sections, args, scenario)
+    for section in page.ordered(sections):
+        print(f"{section.title}: {section.headline}")
+    print(f"written to {args.out}/: " + ", ".join([*PAGE_FILES, *(f"{s.key}.csv" for s in sections
+                                                                 if s.table is not None)]))
+    return 0
+
+
+def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> list[Section]:
+    """The sections this part of the plan computes: the fixes (3), the target (4) and the CRO choice (6)."""
+    found = fixes(scenario, library, runs)
+    return [found.section, target(scenario, found.recommended, runs, probability),
+            cro_choice(scenario, found.recommended, runs)]
+
+
+def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario) -> None:
+    """The page (HTML, PNG, Markdown) and one CSV per section table, each written atomically."""
+    name = scenario.name if len(scenario.name) <= TITLE_CHARS else scenario.name[:TITLE_CHARS - 1] + "…"
+    title = f"Engagement plan: {name}"  # the PNG's title is one line: a calibrated scenario's long name is cut
+    subtitle = (f"from {args.source.name} · {args.reps} replications per scenario, seed {args.seed}, common random "
+                f"numbers · 6-month goal at {args.probability:.0%} probability")
+    notes = (
+        f"Every simulated number comes from {args.reps} replications per scenario from seed {args.seed}; replication "
+        "k of every scenario sees the same prospects (common random numbers), so differences are paired.",
+        "Intervals are 95 %: paired t intervals for changes, order statistics for the goal's quantile.",
+        f"Fixes weighed: every file in {args.fixes or 'scenarios/fixes'} that changes something in this company.",
+    )
+    for section in sections:
+        if section.table is not None:
+            write_csv(section.table, args.out / f"{section.key}.csv")
+    write_text(args.out / "plan.md", markdown.markdown(sections, title, subtitle, notes))
+    write_text(args.out / "plan.html", page.html(sections, title, subtitle, notes))
+    with atomic_path(args.out / "plan.png") as tmp:
+        tmp.write_bytes(page.png(sections, title, subtitle, notes))
+
+
+def _calibrated(args: argparse.Namespace) -> tuple[Scenario, list[str]]:
+    """The export imported through the mapping and calibrated on ``--base`` (``funnelsim calibrate``), and what
+    the plan then rests on that the export does not hold (deal amounts, spend): shown at the top of the page."""
+    mapping = load_mapping(args.mapping)
+    deals, report = import_deals(args.source, mapping, max_rows=args.max_rows)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    if deals.empty:
+        raise CrmError(f"{args.source}: no deal left to plan from after the mapping")
+    source = mapping.source
+    cal = calibrate(deals, source=str(args.source),
+                    as_of=pd.Timestamp(source.as_of) if source.as_of else None,
+                    since=pd.Timestamp(source.complete_from) if source.complete_from is not None else None,
+                    created_until=pd.Timestamp(source.created_until) if source.created_until else None)
+    command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim plan"
+    scenario = write_scenario(cal, args.base, args.out / CALIBRATED, command)
+    caveats = [f"spend: the simulated spend (C2RE, runway) is {args.base.name}'s [spend] assumption, not fitted to "
+               f"{args.source.name}"]
+    known = int((deals["acv"].astype("float64") > 0).sum())
+    if known < MIN_AMOUNTS:
+        caveats.insert(0, f"deal amounts: {args.source.name} has {known} deal amounts, so every NNARR figure uses "
+                          f"{args.base.name}'s assumed deal sizes: read the changes and ranks, not the dollars")
+    return scenario, caveats
+
+
+@contextmanager
+def _backend(workers: int | None) -> Iterator[Backend]:
+    if workers == 1:
+        yield SerialBackend()
+        return
+    with make_backend("process", workers, preload=(reduce_record.__module__,)) as backend:
+        yield backend

@@ -1,0 +1,227 @@
+"""Section 3 of the plan, "The bottleneck and the fixes": the queue-aware bottleneck of the company's funnel and
+every fix of the library ranked by its paired effect on 6- and 12-month NNARR, with its cost.
+
+The bottleneck is the one definition every report uses (:mod:`analysis.report.bottleneck`: deal-days in each stage
+and resource queue, the deals still waiting included, and the share of losses there), read from one simulated
+replication over its whole horizon (a queue still filling in the first months, as in a run started empty, shows as
+binding once it is full). Each fix of the library that changes something in this company
+(:func:`analysis.report.fix_library.load_library`) is run on the baseline at its own start day with common random
+numbers, and compared with :func:`analysis.montecarlo.compare.deltas` (paired t intervals). The ranking is by the
+12-month NNARR change (6-month when the run is shorter than a year). A fix's cost over those 12 months
+(``one_off_cost`` + ``monthly_cost`` for the months it runs) gives the NNARR gained per dollar; ΔC2RE counts the
+cost (the spend table's ``fixes`` rows), and Δrunway is shown when the scenario models cash (``[billing]``).
+
+The recommendation: the first-ranked fix when its interval lies above zero, and the next such fix that acts on a
+different stage (two fixes on one stage overlap; two on different stages add up better). The target section then
+simulates the recommended fixes together.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from analysis.montecarlo import charts
+from analysis.montecarlo import compare as comparison
+from analysis.montecarlo.reducer import MONTHS_6, MONTHS_12
+from analysis.plan.runs import Runs, with_fixes
+from analysis.plan.section import Section
+from analysis.report import bottleneck
+from analysis.report.fix_library import FixOption, load_library
+from analysis.style import money
+from simulation.engine import simulate
+from simulation.loader import load_fix
+from simulation.scenario import Fix, Scenario
+
+DAYS_PER_MONTH: Final = 365.25 / 12
+METRICS: Final = ("nnarr_6m", "nnarr_12m", "c2re_12m", "runway_12m")
+MAX_RECOMMENDED: Final = 2
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """What section 3 found: the section, the recommended fix files (best first) and the bottleneck's stage."""
+
+    section: Section
+    recommended: tuple[str, ...]
+    bottleneck: str | None
+
+
+def cost_over(one_off: float, monthly: float, start_day: float, months: float) -> float:
+    """A fix's own cost over the first ``months`` of the run: the one-off if it starts inside them, plus the
+    monthly cost for the months it runs there.
+
+    >>> cost_over(15000, 1000, start_day=DAYS_PER_MONTH * 2, months=12)
+    25000.0
+    >>> cost_over(15000, 1000, start_day=400, months=12)
+    0.0
+    """
+    running = max(months - start_day / DAYS_PER_MONTH, 0.0)
+    return float((one_off if running > 0 else 0.0) + monthly * running)
+
+
+def headline_metric(baseline: pd.DataFrame) -> str:
+    """The KPI the fixes are ranked by: 12-month NNARR, or 6-month when the run does not reach 12 months."""
+    defined = baseline.get("nnarr_12m")
+    return "nnarr_12m" if defined is not None and np.isfinite(defined.to_numpy(dtype=float)).any() else "nnarr_6m"
+
+
+def recommend(table: pd.DataFrame, limit: int = MAX_RECOMMENDED) -> list[str]:
+    """The fixes to recommend from the section's table (ranked, best first): the leader when its interval lies
+    above zero, then each next fix with an interval above zero acting on stages none chosen acts on.
+
+    >>> t = pd.DataFrame({"fix": ["a", "b", "c"], "stages": ["pov", "pov", "data_access"],
+    ...                   "delta_low": [5.0, 4.0, 1.0]})
+    >>> recommend(t)
+    ['a', 'c']
+    """
+    chosen: list[str] = []
+    stages: set[str] = set()
+    for row in table.itertuples():
+        mine = set(str(row.stages).split(", "))
+        if float(row.delta_low) > 0 and not (mine & stages) and len(chosen) < limit:
+            chosen.append(str(row.fix))
+            stages |= mine
+    return chosen
+
+
+def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
+    """Section 3 for ``scenario`` with the fix files in ``library``, run with ``runs`` (its seed and reps)."""
+    options = load_library(library, scenario)
+    found = _bottleneck(scenario, options, runs.seed)
+    caveats = [] if found else ["bottleneck: no deal spent time or was lost anywhere in the simulated run"]
+    if not options:
+        return FixPlan(Section("fixes", "The bottleneck and the fixes",
+                               f"No fix in {library} changes anything in this company.",
+                               tuple([found.text] if found else []), caveats=(*caveats, f"{library}: no fix to weigh")),
+                       (), found.stage if found else None)
+    baseline = runs.of("baseline", scenario).kpis
+    variants = {o.name: runs.of(f"fix:{o.name}", with_fixes(scenario, [o.source])).kpis for o in options}
+    metrics = [m for m in METRICS if m in baseline.columns and np.isfinite(baseline[m].to_numpy(dtype=float)).any()]
+    labels = {o.name: o.short_label for o in options}
+    deltas = comparison.deltas(baseline, variants, metrics=metrics, labels=labels)
+    by = headline_metric(baseline)
+    table = _table(deltas, comparison.ranking(deltas, by), options, found, by)
+    chosen = recommend(table)
+    source = {o.name: o.source for o in options}
+    lines = [_finding(found, table)] if found else []
+    lines += [_fix_line(row, by) for _, row in table.iterrows()]
+    caveats += [absolute_caveat(option, load_fix(option.source)) for option in options if option.name in chosen
+                and absolute_caveat(option, load_fix(option.source))]
+    if "runway_12m" not in metrics:
+        caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
+    panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
+    order = {fix: k for k, fix in enumerate(table["fix"])}
+    names = {o.name: _name(o) for o in options}
+    twice = {n for n in names.values() if list(names.values()).count(n) > 1}  # then the file's own name tells
+    names = {fix: fix.replace("_", " ") if n in twice else n for fix, n in names.items()}
+    shown = deltas.assign(label=deltas["fix"].map(names))
+    figure = charts.forest_plot(shown.sort_values("fix", key=lambda f: f.map(order), kind="stable"), panels,
+                                reps=runs.reps, scenario=scenario.name)
+    return FixPlan(
+        Section("fixes", "The bottleneck and the fixes", _headline(table, chosen, by, runs.reps), tuple(lines),
+                table, figure, tuple(caveats)),
+        tuple(source[name] for name in chosen),
+        found.stage if found else None,
+    )
+
+
+def _bottleneck(scenario: Scenario, options: tuple[FixOption, ...], seed: int) -> bottleneck.Finding | None:
+    outcome = simulate(scenario, seed)
+    return bottleneck.biggest(outcome.deals, None, options, resources=outcome.resources)
+
+
+def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption, ...],
+           found: bottleneck.Finding | None, by: str) -> pd.DataFrame:
+    option = {o.name: o for o in options}
+    wide = deltas.pivot(index="fix", columns="metric", values=["mean_delta", "ci_low", "ci_high"])
+    rows = []
+    for rank, name in zip(ranked["rank"], ranked["fix"], strict=True):
+        fix = load_fix(option[name].source)
+        cost = cost_over(fix.one_off_cost, fix.monthly_cost, fix.start_day, MONTHS_12)
+        row: dict[str, object] = {
+            "rank": int(rank), "fix": name, "name": _name(option[name]), "label": option[name].short_label,
+            "stages": ", ".join(_stages(option[name], fix)),
+            "on_bottleneck": bool(found and found.stage in _stages(option[name], fix)),
+            "start_day": fix.start_day, "one_off_cost": fix.one_off_cost, "monthly_cost": fix.monthly_cost,
+            "cost_12m": cost,
+        }
+        for m in deltas["metric"].unique():
+            row[f"d_{m}"] = float(wide.loc[name, ("mean_delta", m)])
+            row[f"d_{m}_low"] = float(wide.loc[name, ("ci_low", m)])
+            row[f"d_{m}_high"] = float(wide.loc[name, ("ci_high", m)])
+        row["delta_low"] = row[f"d_{by}_low"]
+        row["nnarr_per_dollar_12m"] = float(row[f"d_{by}"]) / cost if cost > 0 else math.nan  # type: ignore[arg-type]
+        row["n"] = int(deltas.loc[(deltas["fix"] == name) & (deltas["metric"] == by), "n"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def absolute_caveat(option: FixOption, fix: Fix) -> str:
+    """A caveat for a recommended fix that sets absolute values (a policy written for one company), which may lie
+    far from this company's own (a win rate above the one it has); empty when every value is relative."""
+    fixed = sorted(f"{section}.{key}" for section, keys in fix.patch.items() for key in keys
+                   if key not in fix.relative.get(section, {}))
+    if not fixed:
+        return ""
+    return (f"{option.name} sets {', '.join(fixed)} to absolute values ({'; '.join(option.changes)}): check they "
+            "fit this company before trusting its gain")
+
+
+def _name(option: FixOption) -> str:
+    """A fix's name for a chart's axis: its summary up to the first colon or comma, at most 32 characters."""
+    words = (option.summary or option.name.replace("_", " ")).split(":")[0].split(",")[0].strip()
+    return words if len(words) <= 32 else words[:31] + "…"
+
+
+def _stages(option: FixOption, fix: Fix) -> tuple[str, ...]:
+    """The stages a fix acts on; a hire of solution engineers (``[staff] hires``) acts on their queue."""
+    hired = ("pov_queue",) if any(h.role == "solution_engineers" for h in fix.hires) else ()
+    return tuple(sorted({*option.stages, *hired}))
+
+
+def _months(by: str) -> int:
+    return MONTHS_12 if by == "nnarr_12m" else MONTHS_6
+
+
+def _headline(table: pd.DataFrame, chosen: list[str], by: str, reps: int) -> str:
+    if not chosen:
+        return (f"No fix in the library raises {_months(by)}-month NNARR clearly ({reps} paired replications): "
+                "keep the current plan and look for a fix that acts on the bottleneck.")
+    rows = table.set_index("fix", drop=False).loc[chosen]
+    parts = [f"{row['name']} ({_delta(row, by)})" for _, row in rows.iterrows()]
+    return f"Recommended: {' + '.join(parts)}, {reps} paired replications."
+
+
+def _delta(row: pd.Series, by: str) -> str:
+    mean, low, high = (float(row[f"d_{by}{s}"]) for s in ("", "_low", "_high"))
+    return (f"{money(mean, signed=True)} NNARR at {_months(by)} months, 95 % CI {money(low, signed=True)} to "
+            f"{money(high, signed=True)}")
+
+
+def _finding(found: bottleneck.Finding, table: pd.DataFrame) -> str:
+    acting = table[table["on_bottleneck"]]
+    which = (f"; the library's fix for it ranks {int(acting['rank'].iloc[0])} of {len(table)}"
+             if len(acting) else "; no fix in the library acts on it")
+    return f"Bottleneck (one simulated replication, whole run): {found.text}{which}."
+
+
+def _fix_line(row: pd.Series, by: str) -> str:
+    text = f"{int(row['rank'])}. {row['label']}: {_delta(row, by)}"
+    cost = float(row["cost_12m"])
+    if cost > 0:
+        text += f"; costs {money(cost)} over 12 months, ${float(row['nnarr_per_dollar_12m']):,.2f} NNARR per $1"
+    else:
+        text += "; no cost of its own"
+    if math.isfinite(float(row.get("d_c2re_12m", math.nan))):
+        text += (f"; C2RE {float(row['d_c2re_12m']):+.2f} (95 % CI {float(row['d_c2re_12m_low']):+.2f} to "
+                 f"{float(row['d_c2re_12m_high']):+.2f})")
+    if math.isfinite(float(row.get("d_runway_12m", math.nan))):
+        text += (f"; runway {float(row['d_runway_12m']):+.1f} months (95 % CI {float(row['d_runway_12m_low']):+.1f}"
+                 f" to {float(row['d_runway_12m_high']):+.1f})")
+    return text

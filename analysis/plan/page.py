@@ -1,0 +1,78 @@
+"""The plan as one page: self-contained HTML and its PNG, from the sections (the report pages' blocks, so the plan
+looks like the dashboard and the health page; :mod:`analysis.report.page`, :mod:`analysis.report.page_png`).
+
+Reading order, for a board member: the warnings that must be read before anything else (a section flagged
+``warning``, e.g. a backtest with poor coverage) in a red band; then the recommendation, one box holding every
+section's headline (what to do first: the fixes, the target, the comp, the CRO; then where the company stands and
+how far to trust the model); then the six sections in the issue's order, each with its points, its chart and what
+could not be computed. The tables behind the numbers are written beside the page as ``<key>.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from analysis.plan.section import Section
+from analysis.report import page, page_png
+from analysis.style import png_bytes
+
+ORDER: Final = ("standing", "trust", "fixes", "target", "comp", "cro")  # the issue's sections 1-6
+RECOMMENDATION_ORDER: Final = ("fixes", "target", "comp", "cro", "standing", "trust")
+
+
+def ordered(sections: Sequence[Section]) -> list[Section]:
+    """The sections in the page's order (unknown keys last, in the order given)."""
+    rank = {key: k for k, key in enumerate(ORDER)}
+    return sorted(sections, key=lambda s: rank.get(s.key, len(ORDER)))
+
+
+def summary(sections: Sequence[Section]) -> list[str]:
+    """The recommendation box: each section's headline, the recommending sections first, titled."""
+    rank = {key: k for k, key in enumerate(RECOMMENDATION_ORDER)}
+    chosen = sorted(sections, key=lambda s: rank.get(s.key, len(rank)))
+    return [f"{s.title}: {s.headline}" for s in chosen if s.headline]
+
+
+def warnings(sections: Sequence[Section]) -> list[str]:
+    """What must be read first: the caveats (else the headline) of every section flagged ``warning``."""
+    return [f"{s.title}: {c}" for s in ordered(sections) if s.warning for c in (s.caveats or (s.headline,))]
+
+
+def number(section: Section) -> str:
+    """"3. " for the issue's third section; nothing for a section the issue does not number."""
+    return f"{ORDER.index(section.key) + 1}. " if section.key in ORDER else ""
+
+
+def blocks(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> list[page.Block]:
+    """The page's blocks in reading order (module docstring)."""
+    result: list[page.Block] = [page.Title(title, subtitle)]
+    shown = warnings(sections)
+    if shown:
+        result.append(page.Banner("red", "Read first", " · ".join(shown)))
+    box = summary(sections)
+    result += [page.Heading("Recommendation"),
+               page.Callout(box[0] if box else "No section could be computed.", tuple(box[1:]))]
+    for section in ordered(sections):
+        result += [page.Heading(f"{number(section)}{section.title}"), page.Callout(section.headline)]
+        if section.lines:
+            result.append(page.Items(section.lines, ordered=False))
+        if section.figure is not None:
+            result.append(page.Charts(((section.title, png_bytes(section.figure)),), columns=1))
+        if section.caveats:
+            result.append(page.Notes(tuple(f"Not shown or uncertain: {c}" for c in section.caveats)))
+        if section.table is not None:
+            result.append(page.Notes((f"The numbers behind this section: {section.key}.csv",)))
+    if notes:
+        result += [page.Heading("How these numbers were made"), page.Notes(tuple(notes))]
+    return result
+
+
+def html(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> str:
+    """The plan as one self-contained HTML document (charts inlined)."""
+    return page.to_html(blocks(sections, title, subtitle, notes), title)
+
+
+def png(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> bytes:
+    """The same page as one PNG."""
+    return page_png.render(blocks(sections, title, subtitle, notes))
