@@ -218,11 +218,13 @@ def _report_inputs(parser: argparse.ArgumentParser) -> None:
 def _plan(commands: Any) -> None:
     plan = commands.add_parser("plan", help="the engagement plan: bottleneck, fixes, 6-month target, CRO choice "
                                             "(one page: HTML, PNG, Markdown)")
-    plan.add_argument("source", type=Path, help="scenario TOML, or a CRM export CSV with --mapping")
-    plan.add_argument("--mapping", type=Path, help="mapping TOML for a CRM export (see scenarios/mappings/)")
+    plan.add_argument("source", type=scenario_arg,
+                      help="scenario TOML or shipped name, or a CRM export CSV with --mapping")
+    plan.add_argument("--mapping", type=mapping_arg,
+                      help="mapping TOML or shipped name for a CRM export (see funnelsim scenarios)")
     plan.add_argument("--spend", type=Path, help="spend history CSV (spend schema), for where the company stands")
     plan.add_argument("--fixes", type=Path, help="fixes library folder to weigh (default: scenarios/fixes)")
-    plan.add_argument("--base", type=Path, default=DEFAULT_BASE,
+    plan.add_argument("--base", type=scenario_arg, default=DEFAULT_BASE,
                       help="with an export: the scenario supplying what it cannot identify (default: ai_startup)")
     plan.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="refuse larger exports")
     plan.add_argument("--reps", type=reps_arg, default=200, help="replications per scenario (default 200)")

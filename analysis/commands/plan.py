@@ -18,25 +18,30 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import pandas as pd
 
-from analysis.crm.calibrate import MIN_AMOUNTS, calibrate
+from analysis.crm.calibrate import MIN_AMOUNTS, calibrate, window
 from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import CrmError, import_deals
-from analysis.crm.mapping import load_mapping
+from analysis.crm.mapping import Mapping, load_mapping
 from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.plan import markdown, page
+from analysis.plan.comp_options import comp_options
 from analysis.plan.cro_choice import cro_choice
 from analysis.plan.fixes import fixes
 from analysis.plan.runs import Runs
 from analysis.plan.section import Section
-from analysis.plan.target import target
+from analysis.plan.standing import standing
+from analysis.plan.target import plan_scenario, target
+from analysis.plan.trust import trust
 from analysis.report.fix_library import default_library
 from simulation.backends import Backend, SerialBackend, make_backend
 from simulation.commands import warn_about_fixes
+from simulation.engine import simulate
 from simulation.errors import InputError
 from simulation.loader import load_scenario
 from simulation.out_folder import claimed, not_inputs
@@ -67,17 +72,19 @@ def plan_command(args: argparse.Namespace) -> int:
     if exported and args.mapping is None:
         raise InputError(f"{args.source}: --mapping: a CRM export needs its mapping TOML (see scenarios/mappings/)")
     with claimed(args.out, "plan"):
-        scenario, caveats = _calibrated(args) if exported else (load_scenario(args.source), [])
+        export = _export(args) if exported else None
+        scenario, caveats = _calibrated(args, export) if export is not None else (load_scenario(args.source), [])
         warn_about_fixes("plan", scenario)
         with _backend(args.workers) as backend:
-            sections = build(scenario, library, Runs(args.seed, args.reps, backend), args.probability)
+            runs = Runs(args.seed, args.reps, backend)
+            sections, recommended = build(scenario, library, runs, args.probability)
+            sections += company(scenario, export, spend, args)
+            sections.append(comp_options(comp_scenario(scenario, recommended, runs, args.probability, export),
+                                         args.seed, args.reps, backend=backend))
         if caveats:  # what the export lacks, read before anything else
             sections.append(Section("inputs", "What the plan rests on", "The export lacks what these numbers need: "
                                     + "; ".join(c.split(":")[0] for c in caveats) + ".", caveats=tuple(caveats),
                                     warning=True))
-        _ = spend  # TODO(issue 17 part B): add standing(deals, spend, scenario, as_of), trust(export, ...) and
-        #          comp_options(scenario, seed, reps) to `sections` here once analysis.plan.standing/trust/comp_options
-        #          are merged (trust returns the calibrated scenario the other sections should then use).
         write(sections, args, scenario)
     for section in page.ordered(sections):
         print(f"{section.title}: {section.headline}")
@@ -86,11 +93,54 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> list[Section]:
-    """The sections this part of the plan computes: the fixes (3), the target (4) and the CRO choice (6)."""
+def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> tuple[list[Section], list[str]]:
+    """The simulated sections: the fixes (3), the target (4) and the CRO choice (6), and the recommended fixes."""
     found = fixes(scenario, library, runs)
     return [found.section, target(scenario, found.recommended, runs, probability),
-            cro_choice(scenario, found.recommended, runs)]
+            cro_choice(scenario, found.recommended, runs)], list(found.recommended)
+
+
+def company(scenario: Scenario, export: Export | None, spend: pd.DataFrame | None,
+            args: argparse.Namespace) -> list[Section]:
+    """Where the company stands (1) and how far to trust the model (2): from the export; without one, section 1
+    reads one simulated replication of the scenario (said so) and section 2 says nothing was checked."""
+    if export is None:
+        out = simulate(scenario, args.seed)
+        end = out.start_date + pd.Timedelta(days=out.horizon_days)
+        stands = standing(out.deals, spend if spend is not None else out.spend, scenario, end, revenue=out.revenue)
+        note = (f"No export: these are one simulated replication (seed {args.seed}) of {args.source.name}, what the "
+                "scenario's assumptions imply, not the company's measured funnel.")
+        untested = Section("trust", "How far to trust the model",
+                           "No export: the model is not checked against this company's data; every number rests on "
+                           f"the assumptions in {args.source.name}.",
+                           caveats=("backtest: give the CRM export (funnelsim plan EXPORT.csv --mapping M.toml) to "
+                                    "calibrate and backtest the model",))
+        simulated = "Simulated from the scenario, not measured: " + stands.headline
+        return [replace(stands, headline=simulated, caveats=(note, *stands.caveats)), untested]
+    source = export.mapping.source
+    as_of = pd.Timestamp(source.as_of) if source.as_of else None
+    since = pd.Timestamp(source.complete_from) if source.complete_from is not None else None
+    end = window(export.deals, as_of, since)[1]
+    created = pd.Timestamp(source.created_until) if source.created_until else None
+    stands = standing(export.deals, spend, scenario, end, created_until=created)
+    _, trusted = trust(export.deals, load_scenario(args.base), args.seed, args.reps, mapping=export.mapping,
+                       source=args.source.name)
+    return [stands, trusted]
+
+
+def comp_scenario(scenario: Scenario, recommended: list[str], runs: Runs, probability: float,
+                  export: Export | None) -> Scenario:
+    """The scenario the comp is simulated on: the plan (the recommended fixes from the CRO's start). With an export,
+    whose calibrated scenario takes its targets from the base, the NNARR targets become the plan's own goals, the
+    6- and 12-month NNARR reached with ``probability`` (what section 4 sets), so the plans are paid on this
+    company's scale."""
+    plan = plan_scenario(scenario, recommended) if recommended else scenario
+    if export is None:
+        return plan
+    kpis = runs.of("plan" if recommended else "baseline", plan).kpis
+    goals = {f"nnarr_{m}_months": float(kpis[f"nnarr_{m}m"].quantile(1 - probability)) for m in (6, 12)}
+    update = {k: v for k, v in goals.items() if v == v and v > 0}
+    return plan.model_copy(update={"targets": plan.targets.model_copy(update=update)}) if update else plan
 
 
 def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario) -> None:
@@ -114,16 +164,27 @@ def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario)
         tmp.write_bytes(page.png(sections, title, subtitle, notes))
 
 
-def _calibrated(args: argparse.Namespace) -> tuple[Scenario, list[str]]:
-    """The export imported through the mapping and calibrated on ``--base`` (``funnelsim calibrate``), and what
-    the plan then rests on that the export does not hold (deal amounts, spend): shown at the top of the page."""
+class Export(NamedTuple):
+    """A CRM export imported through its mapping (the deals schema)."""
+
+    deals: pd.DataFrame
+    mapping: Mapping
+
+
+def _export(args: argparse.Namespace) -> Export:
     mapping = load_mapping(args.mapping)
     deals, report = import_deals(args.source, mapping, max_rows=args.max_rows)
     for line in report.lines():
         print(line, file=sys.stderr)
     if deals.empty:
         raise CrmError(f"{args.source}: no deal left to plan from after the mapping")
-    source = mapping.source
+    return Export(deals, mapping)
+
+
+def _calibrated(args: argparse.Namespace, export: Export) -> tuple[Scenario, list[str]]:
+    """The export calibrated on ``--base`` (``funnelsim calibrate``), and what the plan then rests on that the
+    export does not hold (deal amounts, spend): shown at the top of the page."""
+    deals, source = export.deals, export.mapping.source
     cal = calibrate(deals, source=str(args.source),
                     as_of=pd.Timestamp(source.as_of) if source.as_of else None,
                     since=pd.Timestamp(source.complete_from) if source.complete_from is not None else None,

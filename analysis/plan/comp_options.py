@@ -28,6 +28,7 @@ from analysis.montecarlo.fast_revenue import in_window, model_grr
 from analysis.montecarlo.forecast import summarise_values
 from analysis.montecarlo.reducer import MONTHS_6, MONTHS_12
 from analysis.plan.section import Section
+from simulation.backends import Backend
 from simulation.record import Record
 from simulation.replications import MONTH, REPLICATION, Reduction, run_replications
 from simulation.scenario import Comp, Scenario
@@ -160,10 +161,11 @@ def _range(row: pd.Series) -> str:
             f"{style.money(row['mean'])}, 95 % CI {style.money(row['ci_low'])} - {style.money(row['ci_high'])})")
 
 
-def comp_options(scenario: Scenario, seed: int, reps: int) -> Section:
+def comp_options(scenario: Scenario, seed: int, reps: int, *, backend: Backend | None = None) -> Section:
     """Section 5: the multiplicative plan's parameters and its simulated bonus beside the additive plan and the
-    50/30/20 scorecard, all three scored on the same ``reps`` replications of ``scenario`` from ``seed``."""
-    runs = run_replications(scenario, seed, reps, comp_inputs)
+    50/30/20 scorecard, all three scored on the same ``reps`` replications of ``scenario`` from ``seed`` (on
+    ``backend``; None: in this process)."""
+    runs = run_replications(scenario, seed, reps, comp_inputs, backend=backend)
     table = summary(score(runs.kpis, scenario))
     caveats = []
     if scenario.comp.target_bonus <= 0:

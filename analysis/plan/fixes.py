@@ -8,7 +8,8 @@ binding once it is full). Each fix of the library that changes something in this
 (:func:`analysis.report.fix_library.load_library`) is run on the baseline at its own start day with common random
 numbers, and compared with :func:`analysis.montecarlo.compare.deltas` (paired t intervals). The ranking is by the
 12-month NNARR change (6-month when the run is shorter than a year). A fix's cost over those 12 months
-(``one_off_cost`` + ``monthly_cost`` for the months it runs) gives the NNARR gained per dollar; ΔC2RE counts the
+(``one_off_cost`` + ``monthly_cost`` for the months it runs) plus the pay it adds (:func:`added_pay`: an engineer's
+salary, a hire's) gives the NNARR gained per dollar; ΔC2RE counts the
 cost (the spend table's ``fixes`` rows), and Δrunway is shown when the scenario models cash (``[billing]``).
 
 The recommendation: the first-ranked fix when its interval lies above zero, and the next such fix that acts on a
@@ -36,7 +37,8 @@ from analysis.report.fix_library import FixOption, load_library
 from analysis.style import money
 from simulation.engine import simulate
 from simulation.loader import load_fix
-from simulation.scenario import Fix, Scenario
+from simulation.scenario import Fix, Scenario, regimes
+from simulation.staffing import Staff
 
 DAYS_PER_MONTH: Final = 365.25 / 12
 METRICS: Final = ("nnarr_6m", "nnarr_12m", "c2re_12m", "runway_12m")
@@ -63,6 +65,39 @@ def cost_over(one_off: float, monthly: float, start_day: float, months: float) -
     """
     running = max(months - start_day / DAYS_PER_MONTH, 0.0)
     return float((one_off if running > 0 else 0.0) + monthly * running)
+
+
+def added_pay(base: Scenario, fixed: Scenario, months: float) -> float:
+    """The monthly spend a fix adds over the first ``months`` beside its own cost: marketing and the account
+    executives' and engineers' pay of each parameter regime (a fix adding an engineer adds a salary), and a
+    ``[staff]`` hire's salary from its first day, all at full headcount (a vacancy would save some); POV compute,
+    which follows the engineers' use, is left to ΔC2RE.
+
+    >>> from simulation import load_scenario
+    >>> from simulation.shipped import root
+    >>> base = load_scenario(root() / "ai_startup.toml")
+    >>> one_more = load_scenario(root() / "ai_startup.toml", [root() / "fixes" / "extra_solution_engineer.toml"])
+    >>> round(added_pay(base, one_more, 12) / base.spend.solution_engineer_cost_per_month, 2)  # from day 60
+    10.03
+    """
+    end = months * DAYS_PER_MONTH
+
+    def paid(s: Scenario) -> float:
+        spans = regimes(s)
+        total = 0.0
+        for (day, p), (until, _) in zip(spans, [*spans[1:], (math.inf, s)], strict=True):
+            rate = (p.spend.marketing_per_month + p.spend.account_executives * p.spend.account_executive_cost_per_month
+                    + p.pov.solution_engineers * p.spend.solution_engineer_cost_per_month)
+            total += rate * max(min(until, end) - min(day, end), 0.0) / DAYS_PER_MONTH
+        return total
+
+    staff = fixed.staff or Staff()
+    salary = {"solution_engineers": fixed.spend.solution_engineer_cost_per_month,
+              "account_executives": fixed.spend.account_executive_cost_per_month}
+    hires = sum(salary[h.role] * max(end - h.day - (staff.lead_time_days if h.lead_time_days is None
+                                                     else h.lead_time_days), 0.0) / DAYS_PER_MONTH
+                for f in fixed.fixes[len(base.fixes):] for h in f.hires)
+    return paid(fixed) - paid(base) + hires
 
 
 def headline_metric(baseline: pd.DataFrame) -> str:
@@ -106,7 +141,8 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     labels = {o.name: o.short_label for o in options}
     deltas = comparison.deltas(baseline, variants, metrics=metrics, labels=labels)
     by = headline_metric(baseline)
-    table = _table(deltas, comparison.ranking(deltas, by), options, found, by)
+    pay = {o.name: added_pay(scenario, with_fixes(scenario, [o.source]), MONTHS_12) for o in options}
+    table = _table(deltas, comparison.ranking(deltas, by), options, found, by, pay)
     chosen = recommend(table)
     source = {o.name: o.source for o in options}
     lines = [_finding(found, table)] if found else []
@@ -137,19 +173,20 @@ def _bottleneck(scenario: Scenario, options: tuple[FixOption, ...], seed: int) -
 
 
 def _table(deltas: pd.DataFrame, ranked: pd.DataFrame, options: tuple[FixOption, ...],
-           found: bottleneck.Finding | None, by: str) -> pd.DataFrame:
+           found: bottleneck.Finding | None, by: str, pay: dict[str, float]) -> pd.DataFrame:
     option = {o.name: o for o in options}
     wide = deltas.pivot(index="fix", columns="metric", values=["mean_delta", "ci_low", "ci_high"])
     rows = []
     for rank, name in zip(ranked["rank"], ranked["fix"], strict=True):
         fix = load_fix(option[name].source)
-        cost = cost_over(fix.one_off_cost, fix.monthly_cost, fix.start_day, MONTHS_12)
+        own = cost_over(fix.one_off_cost, fix.monthly_cost, fix.start_day, MONTHS_12)
+        cost = own + pay[name]
         row: dict[str, object] = {
             "rank": int(rank), "fix": name, "name": _name(option[name]), "label": option[name].short_label,
             "stages": ", ".join(_stages(option[name], fix)),
             "on_bottleneck": bool(found and found.stage in _stages(option[name], fix)),
             "start_day": fix.start_day, "one_off_cost": fix.one_off_cost, "monthly_cost": fix.monthly_cost,
-            "cost_12m": cost,
+            "own_cost_12m": own, "added_pay_12m": pay[name], "cost_12m": cost,
         }
         for m in deltas["metric"].unique():
             row[f"d_{m}"] = float(wide.loc[name, ("mean_delta", m)])
@@ -213,9 +250,11 @@ def _finding(found: bottleneck.Finding, table: pd.DataFrame) -> str:
 
 def _fix_line(row: pd.Series, by: str) -> str:
     text = f"{int(row['rank'])}. {row['label']}: {_delta(row, by)}"
-    cost = float(row["cost_12m"])
+    cost, pay = float(row["cost_12m"]), float(row["added_pay_12m"])
     if cost > 0:
-        text += f"; costs {money(cost)} over 12 months, ${float(row['nnarr_per_dollar_12m']):,.2f} NNARR per $1"
+        split = f" ({money(float(row['own_cost_12m']))} its own, {money(pay)} added pay)" if pay else ""
+        text += (f"; costs {money(cost)} over 12 months{split}, ${float(row['nnarr_per_dollar_12m']):,.2f} NNARR "
+                 "per $1")
     else:
         text += "; no cost of its own"
     if math.isfinite(float(row.get("d_c2re_12m", math.nan))):

@@ -24,11 +24,20 @@ def test_a_scenario_file_gives_the_page_and_the_tables(tmp_path: Path, capsys: p
     out = tmp_path / "plan"
     code, printed, _ = _run(capsys, ENGINEERS, "--reps", "8", "--workers", "1", "--out", out)
     assert code == 0
-    for name in ("plan.html", "plan.png", "plan.md", "fixes.csv", "target.csv", "cro.csv"):
+    for name in ("plan.html", "plan.png", "plan.md", "standing.csv", "fixes.csv", "target.csv", "comp.csv",
+                 "cro.csv"):
         assert (out / name).stat().st_size > 0, name
     assert pd.read_csv(out / "fixes.csv")["fix"].iloc[0] == "extra_solution_engineer"
     assert "Recommended: Hire one more solution engineer" in printed
-    assert (out / "plan.md").read_text().index("## Recommendation") < (out / "plan.md").read_text().index("## 3.")
+    memo = (out / "plan.md").read_text()
+    # The recommendation first, then the six sections in order; without an export section 1 says it is
+    # simulated and section 2 that nothing was checked.
+    places = [memo.index(h) for h in ("## Recommendation", "## 1. Where the company stands",
+                                      "## 2. How far to trust the model", "## 3.", "## 4.", "## 5.", "## 6.")]
+    assert places == sorted(places)
+    assert "Simulated from the scenario, not measured" in memo
+    assert "not checked against this company's data" in memo
+    assert "8 replications" in memo  # every simulated section says how many replications stand behind it
 
 
 @pytest.mark.parametrize(
