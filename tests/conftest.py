@@ -224,3 +224,40 @@ def funnel_deals(deals_table: Builder) -> pd.DataFrame:
             ),
         ]
     )
+
+
+def negotiation_truth(name: str, negotiation_mean: float, negotiation_sd: float) -> str:
+    """A scenario (TOML text, extending the shipped baseline) whose deals skip every stage but a gamma negotiation
+    and close won half the time: a known truth for calibration and backtest round trips. No warm-up: the export
+    starts with the company (a warm-up's stragglers would stretch the window)."""
+    return f"""
+extends = "{BASE}"
+[scenario]
+name = "{name}"
+start_date = 2027-01-04
+horizon_days = 364
+warmup_days = 0
+[arrivals]
+rate_per_week = 25.0
+[data_quality]
+check_days = {{ dist = "fixed", value = 0 }}
+pass_probability = 1.0
+on_fail = "disqualify"
+[pov]
+data_access_days = {{ dist = "fixed", value = 0 }}
+duration_days = {{ dist = "fixed", value = 0 }}
+completion_probability = 1.0
+data_access_probability = 1.0
+[validation]
+duration_days = {{ dist = "fixed", value = 0 }}
+pass_probability = 1.0
+extension_probability = 0.0
+[negotiation]
+duration_days = {{ dist = "gamma", mean = {negotiation_mean:g}, sd = {negotiation_sd:g} }}
+win_probability = 0.5
+founder_required_probability = 0.0
+[cro]
+playbook = []
+[pipeline]
+open = []
+"""

@@ -13,39 +13,9 @@ from analysis.crm.exports import export_deals
 from analysis.crm.mapping import load_mapping
 from simulation import load_scenario, simulate
 from simulation.cli import main
-from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST, negotiation_truth
 
-TRUTH = f"""
-extends = "{BASE}"
-[scenario]
-name = "backtest truth"
-start_date = 2027-01-04
-horizon_days = 364
-warmup_days = 0  # the export starts with the company (a warm-up's stragglers would stretch the window)
-[arrivals]
-rate_per_week = 25.0
-[data_quality]
-check_days = {{ dist = "fixed", value = 0 }}
-pass_probability = 1.0
-on_fail = "disqualify"
-[pov]
-data_access_days = {{ dist = "fixed", value = 0 }}
-duration_days = {{ dist = "fixed", value = 0 }}
-completion_probability = 1.0
-data_access_probability = 1.0
-[validation]
-duration_days = {{ dist = "fixed", value = 0 }}
-pass_probability = 1.0
-extension_probability = 0.0
-[negotiation]
-duration_days = {{ dist = "gamma", mean = 45, sd = 20 }}
-win_probability = 0.5
-founder_required_probability = 0.0
-[cro]
-playbook = []
-[pipeline]
-open = []
-"""
+TRUTH = negotiation_truth("backtest truth", negotiation_mean=45, negotiation_sd=20)
 START = pd.Timestamp("2027-01-04")
 END = START + pd.Timedelta(days=364)
 

@@ -14,39 +14,9 @@ from analysis.crm.mapping import load_mapping
 from analysis.plan.trust import calibrated_scenario, expected_coverage, poor_below, trust
 from simulation import load_scenario, simulate
 from simulation.scenario import Scenario
-from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST, negotiation_truth
 
-TRUTH = f"""
-extends = "{BASE}"
-[scenario]
-name = "trust truth"
-start_date = 2027-01-04
-horizon_days = 364
-warmup_days = 0
-[arrivals]
-rate_per_week = 25.0
-[data_quality]
-check_days = {{ dist = "fixed", value = 0 }}
-pass_probability = 1.0
-on_fail = "disqualify"
-[pov]
-data_access_days = {{ dist = "fixed", value = 0 }}
-duration_days = {{ dist = "fixed", value = 0 }}
-completion_probability = 1.0
-data_access_probability = 1.0
-[validation]
-duration_days = {{ dist = "fixed", value = 0 }}
-pass_probability = 1.0
-extension_probability = 0.0
-[negotiation]
-duration_days = {{ dist = "gamma", mean = 30, sd = 10 }}
-win_probability = 0.5
-founder_required_probability = 0.0
-[cro]
-playbook = []
-[pipeline]
-open = []
-"""
+TRUTH = negotiation_truth("trust truth", negotiation_mean=30, negotiation_sd=10)
 
 
 END = pd.Timestamp("2027-01-04") + pd.Timedelta(days=364)
