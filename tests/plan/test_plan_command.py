@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from simulation.cli import EXIT_BAD_INPUT, main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, MAVEN
 
 ENGINEERS = FIXTURES / "engineer_bound.toml"
 
@@ -69,3 +69,19 @@ def test_an_export_without_its_mapping_is_exit_2(tmp_path: Path, capsys: pytest.
     code, _, err = _run(capsys, export, "--out", tmp_path / "o")
     assert code == EXIT_BAD_INPUT
     assert "--mapping: a CRM export needs its mapping" in err
+
+
+@pytest.mark.skipif(not MAVEN.exists(), reason=f"public dataset not present at {MAVEN}")
+def test_maven_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A real CRM export (Maven, no spend): all six sections, the calibrated scenario beside the page, and the page
+    says first what the export lacks (spend) and, in section 1, what it cannot compute and why."""
+    out = tmp_path / "plan"
+    code, printed, _ = _run(capsys, MAVEN, "--mapping", "maven", "--reps", "2", "--workers", "1", "--out", out)
+    assert code == 0
+    for name in ("standing.csv", "trust.csv", "fixes.csv", "target.csv", "comp.csv", "cro.csv",
+                 "calibrated_scenario.toml", "plan.png"):
+        assert (out / name).stat().st_size > 0, name
+    memo = (out / "plan.md").read_text()
+    assert memo.index("spend") < memo.index("## Recommendation")  # read first
+    assert "C2RE: no spend history" in memo and "2 replications" in memo
+    assert "Where the company stands: 2017Q4: NNARR $2.8M" in printed  # measured, not simulated
