@@ -28,6 +28,7 @@ from analysis.crm.calibrate import MIN_AMOUNTS, calibrate, window
 from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import CrmError, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
+from analysis.crm.window import is_deals_schema, read_deals_table
 from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.plan import markdown, page
 from analysis.plan.comp_options import comp_options
@@ -69,8 +70,9 @@ def plan_command(args: argparse.Namespace) -> int:
     exported = args.source.suffix.lower() != ".toml"
     if not exported and args.mapping is not None:
         raise InputError(f"{args.mapping}: --mapping: only for a CRM export; {args.source} is a scenario file")
-    if exported and args.mapping is None:
-        raise InputError(f"{args.source}: --mapping: a CRM export needs its mapping TOML (see scenarios/mappings/)")
+    if exported and args.mapping is None and not is_deals_schema(args.source):
+        raise InputError(f"{args.source}: --mapping: a CRM export needs its mapping TOML (see scenarios/mappings/), "
+                         "unless it is in funnelsim's deals schema")
     with claimed(args.out, "plan"):
         export = _export(args) if exported else None
         scenario, caveats = _calibrated(args, export) if export is not None else (load_scenario(args.source), [])
@@ -117,11 +119,8 @@ def company(scenario: Scenario, export: Export | None, spend: pd.DataFrame | Non
                                     "calibrate and backtest the model",))
         simulated = "Simulated from the scenario, not measured: " + stands.headline
         return [replace(stands, headline=simulated, caveats=(note, *stands.caveats)), untested]
-    source = export.mapping.source
-    as_of = pd.Timestamp(source.as_of) if source.as_of else None
-    since = pd.Timestamp(source.complete_from) if source.complete_from is not None else None
+    as_of, since, created = _source_dates(export)
     end = window(export.deals, as_of, since)[1]
-    created = pd.Timestamp(source.created_until) if source.created_until else None
     stands = standing(export.deals, spend, scenario, end, created_until=created)
     _, trusted = trust(export.deals, load_scenario(args.base), args.seed, args.reps, mapping=export.mapping,
                        source=args.source.name)
@@ -165,13 +164,15 @@ def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario)
 
 
 class Export(NamedTuple):
-    """A CRM export imported through its mapping (the deals schema)."""
+    """A CRM export imported through its mapping, or a table already in the deals schema (no mapping)."""
 
     deals: pd.DataFrame
-    mapping: Mapping
+    mapping: Mapping | None
 
 
 def _export(args: argparse.Namespace) -> Export:
+    if args.mapping is None:  # a deals-schema table (e.g. `funnelsim run`'s deals.csv): read as it is
+        return Export(read_deals_table(args.source), None)
     mapping = load_mapping(args.mapping)
     deals, report = import_deals(args.source, mapping, max_rows=args.max_rows)
     for line in report.lines():
@@ -181,14 +182,22 @@ def _export(args: argparse.Namespace) -> Export:
     return Export(deals, mapping)
 
 
+def _source_dates(export: Export) -> tuple[pd.Timestamp | None, pd.Timestamp | None, pd.Timestamp | None]:
+    """The mapping's ``[source]`` dates: as of, complete from, created until (none without a mapping)."""
+    if export.mapping is None:
+        return None, None, None
+    source = export.mapping.source
+    return (pd.Timestamp(source.as_of) if source.as_of else None,
+            pd.Timestamp(source.complete_from) if source.complete_from is not None else None,
+            pd.Timestamp(source.created_until) if source.created_until else None)
+
+
 def _calibrated(args: argparse.Namespace, export: Export) -> tuple[Scenario, list[str]]:
     """The export calibrated on ``--base`` (``funnelsim calibrate``), and what the plan then rests on that the
     export does not hold (deal amounts, spend): shown at the top of the page."""
-    deals, source = export.deals, export.mapping.source
-    cal = calibrate(deals, source=str(args.source),
-                    as_of=pd.Timestamp(source.as_of) if source.as_of else None,
-                    since=pd.Timestamp(source.complete_from) if source.complete_from is not None else None,
-                    created_until=pd.Timestamp(source.created_until) if source.created_until else None)
+    deals = export.deals
+    as_of, since, created = _source_dates(export)
+    cal = calibrate(deals, source=str(args.source), as_of=as_of, since=since, created_until=created)
     command = "funnelsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "funnelsim plan"
     scenario = write_scenario(cal, args.base, args.out / CALIBRATED, command)
     caveats = [f"spend: the simulated spend (C2RE, runway) is {args.base.name}'s [spend] assumption, not fitted to "

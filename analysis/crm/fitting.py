@@ -25,7 +25,7 @@ from typing import Final
 import numpy as np
 from scipy import optimize, special, stats
 
-from simulation.distributions import Distribution, Empirical, Gamma, LogNormal, Weibull
+from simulation.distributions import Distribution, Empirical, Fixed, Gamma, LogNormal, Weibull
 
 FAMILIES: Final = {"lognormal": stats.lognorm, "gamma": stats.gamma, "weibull": stats.weibull_min}
 TREND_LEVEL: Final = 0.05
@@ -99,8 +99,11 @@ class FamilyFit:
 
     def distribution(self) -> Distribution:
         """The scenario-file distribution with the same mean and SD (planner units)."""
+        mean, sd = _round(self.mean.value), _round(self.sd.value)
+        if not sd > 0:  # every duration the same (a scripted stage): the family degenerates to its one value
+            return Fixed(value=mean)
         kind = {"lognormal": LogNormal, "gamma": Gamma, "weibull": Weibull}[self.family]
-        return kind(mean=_round(self.mean.value), sd=_round(self.sd.value))
+        return kind(mean=mean, sd=sd)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ def blocks(cal: Calibration) -> tuple[list[Block], list[str]]:
         arrival_scales: tuple[Scale, ...] = ("log", "log1p")
         found.append(Block(names, arrival_scales[: len(names)], np.asarray(arr.log_cov, dtype=float)))
     for tier, fit in cal.acv.items():
-        if fit.moments_cov is not None:
+        if fit.moments_cov is not None and not (fit.mean.value > 0 and fit.sd.value > 0):
+            notes.append(f"tiers.{tier}.acv: every deal the same size; a fixed value, not drawn")
+        elif fit.moments_cov is not None:
             inverse_values = np.diag([1 / fit.mean.value, 1 / fit.sd.value])  # d log x = dx / x
             found.append(Block((f"tiers.{tier}.acv.mean", f"tiers.{tier}.acv.sd"), ("log", "log"),
                                inverse_values @ fit.moments_cov @ inverse_values))
@@ -78,6 +80,8 @@ def stretch_block(stretch: Stretch, dated_losses: bool) -> Block | None:
     """The duration, pass probability and never-closing share of one stretch, as the scenario file holds them."""
     fit = stretch.fit
     if stretch.carrier is None or fit is None or fit.passed is None or fit.theta is None or fit.cov is None:
+        return None
+    if not fit.passed.sd.value > 0:  # every duration the same: a fixed value in the file, nothing to draw
         return None
     at = {name: k for k, name in enumerate(fit.layout)}
     family = FAMILIES[fit.passed.family]

@@ -23,7 +23,7 @@ from analysis.crm.fitting import FAMILIES, Durations, Estimate, empirical_passed
 from analysis.crm.mapping import load_mapping
 from simulation import load_scenario, simulate
 from simulation.cli import main
-from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST
+from tests.conftest import BASE, MAPPINGS, MAVEN, OLIST, ROOT
 
 START = pd.Timestamp("2027-01-04")
 
@@ -285,3 +285,15 @@ def test_grouped_interval_fit_matches_scipy_on_censored_data(family: str) -> Non
     shape, scale, _ = fit_family(family, data)
     scipy_shape, _, scipy_scale = FAMILIES[family].fit(data.censored_data(), floc=0)
     assert np.allclose([shape, scale], [scipy_shape, scipy_scale], rtol=2e-3)  # the optimisers' tolerance
+
+
+def test_a_stage_whose_durations_are_all_the_same_is_fitted_as_fixed(tmp_path: Path) -> None:
+    """A scripted stage (every POV exactly 30 days, every deal $40K) has no spread: the fit degenerates to a fixed
+    value instead of a lognormal with sd 0 (which no scenario accepts), and no uncertainty is drawn for it."""
+    deals = simulate(load_scenario(ROOT / "tests" / "fixtures" / "data_access_bound.toml"), 1).deals
+    scenario = write_scenario(calibrate(deals, source="scripted"), BASE, tmp_path / "cal.toml", "test")
+    assert scenario.pov.duration_days.model_dump() == {"dist": "fixed", "value": 30.0}
+    assert scenario.tiers.small.acv.model_dump() == {"dist": "fixed", "value": 40000.0}
+    assert scenario.pov.data_access_days.dist != "fixed"  # the stage with a spread keeps its family
+    text = (tmp_path / "cal.toml").read_text()
+    assert "tiers.small.acv: every deal the same size; a fixed value, not drawn" in text
