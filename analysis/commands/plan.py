@@ -24,7 +24,7 @@ from typing import Final, NamedTuple
 
 import pandas as pd
 
-from analysis.crm.calibrate import MIN_AMOUNTS, calibrate, window
+from analysis.crm.calibrate import MIN_AMOUNTS, Calibration, calibrate, window
 from analysis.crm.calibration_scenario import write_scenario
 from analysis.crm.exports import CrmError, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
@@ -60,7 +60,8 @@ def plan_command(args: argparse.Namespace) -> int:
     if not 0 < args.probability < 1:
         raise InputError(f"--probability: {args.probability}: give a probability between 0 and 1 (e.g. 0.7)")
     if not args.source.is_file():
-        raise InputError(f"{args.source}: file not found (give a scenario TOML or a CRM export CSV)")
+        what = "not a regular file" if args.source.exists() else "file not found"
+        raise InputError(f"{args.source}: {what} (give a scenario TOML or a CRM export CSV)")
     library = args.fixes if args.fixes is not None else default_library()
     if not library.is_dir():
         raise InputError(f"{library}: --fixes: fixes library folder not found")
@@ -75,12 +76,13 @@ def plan_command(args: argparse.Namespace) -> int:
                          "unless it is in funnelsim's deals schema")
     with claimed(args.out, "plan"):
         export = _export(args) if exported else None
-        scenario, caveats = _calibrated(args, export) if export is not None else (load_scenario(args.source), [])
+        scenario, caveats, cal = _calibrated(args, export) if export is not None else (
+            load_scenario(args.source), [], None)
         warn_about_fixes("plan", scenario)
         with _backend(args.workers) as backend:
             runs = Runs(args.seed, args.reps, backend)
             sections, recommended = build(scenario, library, runs, args.probability)
-            sections += company(scenario, export, spend, args)
+            sections += company(scenario, export, cal, spend, args)
             sections.append(comp_options(comp_scenario(scenario, recommended, runs, args.probability, export),
                                          args.seed, args.reps, backend=backend))
         if caveats:  # what the export lacks, read before anything else
@@ -102,7 +104,7 @@ def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> 
             cro_choice(scenario, found.recommended, runs)], list(found.recommended)
 
 
-def company(scenario: Scenario, export: Export | None, spend: pd.DataFrame | None,
+def company(scenario: Scenario, export: Export | None, cal: Calibration | None, spend: pd.DataFrame | None,
             args: argparse.Namespace) -> list[Section]:
     """Where the company stands (1) and how far to trust the model (2): from the export; without one, section 1
     reads one simulated replication of the scenario (said so) and section 2 says nothing was checked."""
@@ -123,7 +125,7 @@ def company(scenario: Scenario, export: Export | None, spend: pd.DataFrame | Non
     end = window(export.deals, as_of, since)[1]
     stands = standing(export.deals, spend, scenario, end, created_until=created)
     _, trusted = trust(export.deals, load_scenario(args.base), args.seed, args.reps, mapping=export.mapping,
-                       source=args.source.name)
+                       source=args.source.name, calibration=cal)
     return [stands, trusted]
 
 
@@ -192,7 +194,7 @@ def _source_dates(export: Export) -> tuple[pd.Timestamp | None, pd.Timestamp | N
             pd.Timestamp(source.created_until) if source.created_until else None)
 
 
-def _calibrated(args: argparse.Namespace, export: Export) -> tuple[Scenario, list[str]]:
+def _calibrated(args: argparse.Namespace, export: Export) -> tuple[Scenario, list[str], Calibration]:
     """The export calibrated on ``--base`` (``funnelsim calibrate``), and what the plan then rests on that the
     export does not hold (deal amounts, spend): shown at the top of the page."""
     deals = export.deals
@@ -206,7 +208,7 @@ def _calibrated(args: argparse.Namespace, export: Export) -> tuple[Scenario, lis
     if known < MIN_AMOUNTS:
         caveats.insert(0, f"deal amounts: {args.source.name} has {known} deal amounts, so every NNARR figure uses "
                           f"{args.base.name}'s assumed deal sizes: read the changes and ranks, not the dollars")
-    return scenario, caveats
+    return scenario, caveats, cal
 
 
 @contextmanager

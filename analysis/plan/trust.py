@@ -131,20 +131,21 @@ def _dates(mapping: Mapping | None) -> tuple[pd.Timestamp | None, pd.Timestamp |
 
 def trust(export_deals: pd.DataFrame, base: Scenario, seed: int, reps: int, *, mapping: Mapping | None = None,
           holdout: float = HOLDOUT, durations: Durations = "parametric",
-          source: str = "the export") -> tuple[Scenario, Section]:
+          source: str = "the export", calibration: Calibration | None = None) -> tuple[Scenario, Section]:
     """Section 2: the scenario calibrated on the whole export (what the plan simulates) and the held-out backtest
     that says how far to trust it (``reps`` replications from ``seed``).
 
     Keywords: ``mapping`` (its ``[source]`` dates set the window; None: the deals schema, the window where
     arrivals are steady), ``holdout`` (the scored share, 0 < holdout < 1), ``durations`` (as ``calibrate``),
-    ``source`` (the export's name in the scenario and the messages)."""
+    ``source`` (the export's name in the scenario and the messages), ``calibration`` (the whole export's, when the
+    caller already has it: it is not fitted again)."""
     if not 0 < holdout < 1:
         raise ValueError(f"holdout must lie between 0 and 1, got {holdout}")
     as_of, since, created_until = _dates(mapping)
     start, end = window(export_deals, as_of, since)
     arrivals_end = min(end, created_until.normalize() + DAY) if created_until is not None else end
-    cal = calibrate(export_deals, source=source, as_of=as_of, since=since, created_until=created_until,
-                    durations=durations)
+    cal = calibration if calibration is not None else calibrate(
+        export_deals, source=source, as_of=as_of, since=since, created_until=created_until, durations=durations)
     scenario = calibrated_scenario(cal, base, source)
     notes = sections(cal, base)[1]
     caveats = [f"Calibration: {note}" for note in notes if "base scenario" in note]

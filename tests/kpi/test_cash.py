@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.kpi.cash import latest, months_ended, net_burn, runway, runway_values
+from simulation import load_scenario, simulate
 from simulation.tables import SchemaError
+from tests.conftest import SCENARIOS
 
 CENTS = st.integers(-10**9, 10**9).map(lambda cents: cents / 100)  # amounts of money: whole cents up to $10M
 
@@ -82,3 +84,19 @@ def test_months_ended_and_latest() -> None:
     assert latest(months_ended(cash, pd.Timestamp("2027-01-31"))).status == "unknown"
     assert latest(table([-10.0], 1_000.0)).status == "green"  # 100 months
     assert latest(table([-100.0], 1_000.0)).status == "yellow"  # 9 months
+
+
+def test_a_simulated_cash_table_recomputed_by_pandas_rolling() -> None:
+    """Independent recomputation on a real run's cash table (ai_startup, annual billing; its first and last months
+    partial): a pandas rolling mean of the net burn over up to 3 rows, balance over it; 0 out of cash, inf when the
+    trailing mean is not a burn. Rows handed over shuffled."""
+    cash = simulate(load_scenario(SCENARIOS / "ai_startup.toml"), 7).extra["cash"]
+    shuffled = cash.sample(frac=1.0, random_state=3)
+    ordered = cash.sort_values("month").reset_index(drop=True)
+    burn = (-ordered["net_cash_flow"]).rolling(3, min_periods=1).mean()
+    expected = [0.0 if b <= 0 else (np.inf if m <= 0 else b / m) for b, m in zip(ordered["balance"], burn,
+                                                                                   strict=True)]
+    got = runway(shuffled)
+    assert list(got.index) == list(pd.DatetimeIndex(ordered["month"]))
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12)
+    assert np.isfinite(got.to_numpy()).any() and len(ordered) > 12

@@ -85,3 +85,10 @@ def test_maven_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert memo.index("spend") < memo.index("## Recommendation")  # read first
     assert "C2RE: no spend history" in memo and "2 replications" in memo
     assert "Where the company stands: 2017Q4: NNARR $2.8M" in printed  # measured, not simulated
+
+
+def test_a_device_is_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "/dev/zero", "--out", tmp_path / "o")
+    assert code == EXIT_BAD_INPUT
+    assert "/dev/zero: not a regular file" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
