@@ -8,7 +8,8 @@ the next dated one (the last one to the close), gets one duration fit and one pa
 last stage that has a duration parameter; the other stages in the stretch get duration 0 and probability 1. An
 export with only created and closed dates (Maven, Olist) is one stretch: the whole cycle and the win rate sit on
 ``negotiation``. A HubSpot export with "date entered" properties gives one stretch per stage. The wait for a
-solution engineer (data access granted -> POV started) is reported, not fitted: the engine's queue makes it.
+solution engineer (data access granted -> POV started) is reported, not fitted: the engine's queue makes it; when
+deals did wait, the POVs running meanwhile give the engineers' slot count (:mod:`analysis.crm.engineer_slots`).
 
 In the one-stretch case AIC may add a never-closing share (deals that stay open for ever, e.g. Maven's stale
 "Engaging" deals; every unconverted Olist lead). With dated losses it becomes a data-quality disqualification at
@@ -36,6 +37,7 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
+from analysis.crm.engineer_slots import SlotEstimate, observed_slots
 from analysis.crm.mixture_fit import MixtureFit, fit_mixture
 from analysis.crm.seasonality_fit import PaceFit, SeasonalFit, fit_pace, fit_seasonality
 from analysis.crm.window import steady_start
@@ -100,6 +102,7 @@ class Calibration:
     dated_losses: bool
     date_only: dict[str, bool] = field(default_factory=dict)
     seasonality: SeasonalFit | None = None  # calendar effects, tested (analysis.crm.seasonality_fit)
+    pov_slots: SlotEstimate | None = None  # engineers' slots read off a dated queue (analysis.crm.engineer_slots)
 
     @property
     def horizon_days(self) -> int:
@@ -163,7 +166,7 @@ def calibrate(deals: pd.DataFrame, *, source: str = "deals", as_of: pd.Timestamp
         tier_shares=_shares(table["tier"], TIERS), acv=_acv(table), channel_shares=_shares(table["channel"], CHANNELS),
         stretches=stretches, win_rate=proportion(int(won.sum()), int((won | lost).sum())),
         conversion=proportion(int(won.sum()), len(table)), dated_losses=dated_losses, date_only=date_only,
-        seasonality=seasonality,
+        seasonality=seasonality, pov_slots=observed_slots(deals, start, end),
     )
 
 

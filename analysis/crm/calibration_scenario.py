@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETER, Calibration
+from analysis.crm.engineer_slots import SlotEstimate
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
 from analysis.crm.seasonal_entries import seasonal_entries
@@ -88,8 +89,8 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
                                "any wait for the founder is inside the fitted durations; no founder queue on top"))
     out["cro"].append(("playbook", [], "the calibrated funnel is the status quo; add fixes with --fix"))
     out["pipeline"].append(("open", [], "the window starts empty: every deal in it is in the export"))
-    notes.append("not identified by an export, taken from the base scenario: solution engineers (unless raised "
-                 "below), founder meetings, models per customer, retention and renewals, spend, CRO, comp, targets")
+    notes.append("not identified by an export, taken from the base scenario: solution engineers (unless the "
+                 "export dates a queue for them, or they are raised below), founder meetings, models per customer, retention and renewals, spend, CRO, comp, targets")
     out["uncertainty"] += uncertainty_entries(cal, notes)
     return out, notes
 
@@ -172,6 +173,9 @@ def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes
 
 
 def _engineers(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes: list[str]) -> None:
+    if cal.pov_slots is not None:
+        _observed_engineers(cal.pov_slots, base, out)
+        return
     pov = next((s for s in cal.stretches if s.carrier == "pov" and s.fit and s.fit.passed), None)
     if pov is None or pov.fit is None or pov.fit.passed is None:
         return
@@ -183,6 +187,21 @@ def _engineers(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], no
         out["pov"].append(("solution_engineers", engineers,
                            f"raised from the base's {base.pov.solution_engineers}: {load:.1f} POVs run at once on "
                            f"average, kept below {UTILISATION_CAP:.0%} utilisation (SE count is not identified)"))
+
+
+def _observed_engineers(seen: SlotEstimate, base: Scenario, out: dict[str, list[Entry]]) -> None:
+    """Engineers x POVs each = the slots the export shows busy while deals waited; the base's POVs per engineer
+    is kept when it divides them, else each engineer runs the slots' share (one engineer below the base's)."""
+    per = base.pov.povs_per_engineer
+    engineers = max(1, round(seen.slots / per))
+    per_engineer = per if engineers * per == seen.slots else max(1, round(seen.slots / engineers))
+    evidence = (f"the export's queue: {seen.waiters} deals waited for an engineer; while they did "
+                f"({seen.waiting_days:.0f} days), POVs running at once: median {seen.slots}, mean "
+                f"{seen.mean_running:.2f}; that is the engineers' capacity (POV slots)")
+    out["pov"].append(("solution_engineers", engineers, evidence))
+    if per_engineer != per:
+        out["pov"].append(("povs_per_engineer", per_engineer,
+                           f"the base's {per} does not divide the {seen.slots} observed POV slot(s)"))
 
 
 def _share_reaching(cal: Calibration, stage: str) -> float:

@@ -88,9 +88,8 @@ def test_every_number_says_its_range_and_its_replications(fixture: str) -> None:
 def test_through_a_simulated_export_slow_data_access_is_still_named_and_fixed_first(tmp_path: Path) -> None:
     """The export route: the data-access-bound company simulated, its deals table written as a CRM export would
     hold it, then `funnelsim plan` calibrates from that file alone and must find the same bottleneck and rank the
-    data-access fixes first, each clearly ahead of the third (12 paired replications, seed 0). (Engineers at
-    capacity cannot be found this way: calibration does not identify the engineer count from deal dates and keeps
-    the engineers under 90 % load; see the README.)"""
+    data-access fixes first, each clearly ahead of the third (12 paired replications, seed 0). Its POVs start the
+    day access is granted, so no queue shows and the engineer count stays the base's."""
     export = tmp_path / "deals.csv"
     write_csv(simulate(load_scenario(FIXTURES / "data_access_bound.toml"), 1).deals, export)
     out = tmp_path / "plan"
@@ -100,3 +99,24 @@ def test_through_a_simulated_export_slow_data_access_is_still_named_and_fixed_fi
     assert all("data_access" in stages for stages in top["stages"]) and top["on_bottleneck"].all()
     assert (top["d_nnarr_12m_low"] > third["d_nnarr_12m_high"]).all()
     assert "Data-access review" in (out / "plan.md").read_text()
+
+
+def test_through_a_simulated_export_engineers_at_capacity_are_named_and_the_engineer_fix_ranks_first(
+        tmp_path: Path) -> None:
+    """The same route for the engineer-bound company: its deals table dates the queue (access granted -> POV
+    started), calibration reads one POV slot busy whenever deals waited (analysis.crm.engineer_slots), and the plan
+    names the queue for a solution engineer and ranks the engineer fix first, its paired interval above zero and
+    above the best fix that does not add an engineer (12 paired replications, seed 0)."""
+    export = tmp_path / "deals.csv"
+    write_csv(simulate(load_scenario(FIXTURES / "engineer_bound.toml"), 1).deals, export)
+    out = tmp_path / "plan"
+    assert main(["plan", str(export), "--reps", "12", "--seed", "0", "--workers", "1", "--out", str(out)]) == 0
+    calibrated = load_scenario(out / "calibrated_scenario.toml")
+    assert calibrated.pov.solution_engineers * calibrated.pov.povs_per_engineer == 1  # the truth: one slot
+    table = pd.read_csv(out / "fixes.csv")
+    assert table["fix"].iloc[0] == "extra_solution_engineer"
+    assert table["on_bottleneck"].iloc[0] and table["d_nnarr_12m_low"].iloc[0] > 0
+    no_engineer = table[~table["fix"].str.contains("engineer")].iloc[0]  # the best fix without a hire
+    assert table["d_nnarr_12m_low"].iloc[0] > no_engineer["d_nnarr_12m_high"]
+    page = (out / "plan.md").read_text()
+    assert "Wait for a solution engineer: the binding constraint" in page
