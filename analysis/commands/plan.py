@@ -162,7 +162,7 @@ def write(sections: list[Section], args: argparse.Namespace, scenario: Scenario)
     write_text(args.out / "plan.md", markdown.markdown(sections, title, subtitle, notes))
     write_text(args.out / "plan.html", page.html(sections, title, subtitle, notes))
     with atomic_path(args.out / "plan.png") as tmp:
-        tmp.write_bytes(page.png(sections, title, subtitle, notes))
+        tmp.write_bytes(page.png(sections, title, subtitle))
 
 
 class Export(NamedTuple):

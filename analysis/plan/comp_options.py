@@ -152,7 +152,9 @@ def figure(table: pd.DataFrame, reps: int) -> Figure:
             ax.set_title(f"First {months} months ({reps} replications)", fontsize=13)
             ax.grid(axis="x")
             ax.set_xlim(left=0)
-        axes[0].legend(loc="lower right", fontsize=9)
+        # One legend under the panels: inside one, it covers a plan's bar when that plan pays the most.
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=9)
     return fig
 
 

@@ -1,6 +1,11 @@
 """The plan as one page: self-contained HTML and its PNG, from the sections (the report pages' blocks, so the plan
 looks like the dashboard and the health page; :mod:`analysis.report.page`, :mod:`analysis.report.page_png`).
 
+The HTML (and the Markdown) hold everything. The PNG is the board's one page: the same warnings and
+recommendation, then the four charts that carry the decision (the fixes with their paired intervals, the 6-month
+fan chart with the goal, the comp options, the backtest band) two by two, each redrawn to the column's width, and
+a pointer to the full page and the tables.
+
 Reading order, for a board member: the warnings that must be read before anything else (a section flagged
 ``warning``, e.g. a backtest with poor coverage) in a red band; then the recommendation, one box holding every
 section's headline (what to do first: the fixes, the target, the comp, the CRO; then where the company stands and
@@ -16,6 +21,8 @@ from typing import Final
 from analysis.plan.section import Section
 from analysis.report import page, page_png
 from analysis.style import png_bytes
+
+BOARD_CHARTS: Final = ("fixes", "target", "comp", "trust")  # the one-page PNG's charts, two per row
 
 ORDER: Final = ("standing", "trust", "fixes", "target", "comp", "cro")  # the issue's sections 1-6
 RECOMMENDATION_ORDER: Final = ("fixes", "target", "comp", "cro", "standing", "trust")
@@ -44,15 +51,20 @@ def number(section: Section) -> str:
     return f"{ORDER.index(section.key) + 1}. " if section.key in ORDER else ""
 
 
-def blocks(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> list[page.Block]:
-    """The page's blocks in reading order (module docstring)."""
+def head(sections: Sequence[Section], title: str, subtitle: str) -> list[page.Block]:
+    """Title, the red band of warnings (if any) and the recommendation box: the top of both the page and the PNG."""
     result: list[page.Block] = [page.Title(title, subtitle)]
     shown = warnings(sections)
     if shown:
         result.append(page.Banner("red", "Read first", " · ".join(shown)))
     box = summary(sections)
-    result += [page.Heading("Recommendation"),
-               page.Callout(box[0] if box else "No section could be computed.", tuple(box[1:]))]
+    return result + [page.Heading("Recommendation"),
+                     page.Callout(box[0] if box else "No section could be computed.", tuple(box[1:]))]
+
+
+def blocks(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> list[page.Block]:
+    """The page's blocks in reading order (module docstring)."""
+    result = head(sections, title, subtitle)
     for section in ordered(sections):
         result += [page.Heading(f"{number(section)}{section.title}"), page.Callout(section.headline)]
         if section.lines:
@@ -73,6 +85,28 @@ def html(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence
     return page.to_html(blocks(sections, title, subtitle, notes), title)
 
 
-def png(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> bytes:
-    """The same page as one PNG."""
-    return page_png.render(blocks(sections, title, subtitle, notes))
+def board(sections: Sequence[Section], title: str, subtitle: str) -> list[page.Block]:
+    """The one-page PNG's blocks (module docstring): the head, the decision's charts two by two, the pointer."""
+    by_key = {s.key: s for s in sections}
+    charts = tuple((by_key[k].title, column_png(by_key[k])) for k in BOARD_CHARTS
+                   if k in by_key and by_key[k].figure is not None)
+    result = head(sections, title, subtitle)
+    if charts:
+        result.append(page.Charts(charts, columns=2))
+    tables = ", ".join(f"{s.key}.csv" for s in ordered(sections) if s.table is not None)
+    return result + [page.Notes((
+        "Every number above comes with its range and the replications behind it. The full plan (each section's "
+        "points, every chart and what could not be computed) is plan.html and plan.md"
+        + (f"; the numbers behind it: {tables}." if tables else "."),))]
+
+
+def column_png(section: Section) -> bytes:
+    """The section's chart redrawn at the resolution that makes it exactly one column of the PNG page wide."""
+    assert section.figure is not None
+    width_in = float(section.figure.get_figwidth())
+    return png_bytes(section.figure, dpi=max(1, round(page_png.CHART_WIDTH * page_png.DPI / width_in)))
+
+
+def png(sections: Sequence[Section], title: str, subtitle: str) -> bytes:
+    """The board's one page as a PNG (:func:`board`)."""
+    return page_png.render(board(sections, title, subtitle))

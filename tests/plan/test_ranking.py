@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,3 +121,5 @@ def test_through_a_simulated_export_engineers_at_capacity_are_named_and_the_engi
     assert table["d_nnarr_12m_low"].iloc[0] > no_engineer["d_nnarr_12m_high"]
     page = (out / "plan.md").read_text()
     assert "Wait for a solution engineer: the binding constraint" in page
+    height, width = mpimg.imread(out / "plan.png").shape[:2]
+    assert height / width <= 2 ** 0.5  # the board's one page, however long plan.html is
