@@ -25,6 +25,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from analysis.crm.engineer_slots import SlotEstimate, observed_slots
 from analysis.crm.fitting import (
     ArrivalFit,
     Durations,
@@ -37,7 +38,6 @@ from analysis.crm.fitting import (
     fit_exits,
     proportion,
 )
-from analysis.crm.engineer_slots import SlotEstimate, observed_slots
 from analysis.crm.mixture_fit import MixtureFit, fit_mixture
 from analysis.crm.seasonality_fit import PaceFit, SeasonalFit, fit_pace, fit_seasonality
 from analysis.crm.window import steady_start

@@ -90,7 +90,8 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
     out["cro"].append(("playbook", [], "the calibrated funnel is the status quo; add fixes with --fix"))
     out["pipeline"].append(("open", [], "the window starts empty: every deal in it is in the export"))
     notes.append("not identified by an export, taken from the base scenario: solution engineers (unless the "
-                 "export dates a queue for them, or they are raised below), founder meetings, models per customer, retention and renewals, spend, CRO, comp, targets")
+                 "export dates a queue for them, or they are raised below), founder meetings, models per customer, "
+                 "retention and renewals, spend, CRO, comp, targets")
     out["uncertainty"] += uncertainty_entries(cal, notes)
     return out, notes
 

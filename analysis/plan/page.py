@@ -58,8 +58,8 @@ def head(sections: Sequence[Section], title: str, subtitle: str) -> list[page.Bl
     if shown:
         result.append(page.Banner("red", "Read first", " · ".join(shown)))
     box = summary(sections)
-    return result + [page.Heading("Recommendation"),
-                     page.Callout(box[0] if box else "No section could be computed.", tuple(box[1:]))]
+    callout = page.Callout(box[0] if box else "No section could be computed.", tuple(box[1:]))
+    return [*result, page.Heading("Recommendation"), callout]
 
 
 def blocks(sections: Sequence[Section], title: str, subtitle: str, notes: Sequence[str] = ()) -> list[page.Block]:
@@ -94,10 +94,10 @@ def board(sections: Sequence[Section], title: str, subtitle: str) -> list[page.B
     if charts:
         result.append(page.Charts(charts, columns=2))
     tables = ", ".join(f"{s.key}.csv" for s in ordered(sections) if s.table is not None)
-    return result + [page.Notes((
-        "Every number above comes with its range and the replications behind it. The full plan (each section's "
-        "points, every chart and what could not be computed) is plan.html and plan.md"
-        + (f"; the numbers behind it: {tables}." if tables else "."),))]
+    pointer = ("Every number above comes with its range and the replications behind it. The full plan (each "
+               "section's points, every chart and what could not be computed) is plan.html and plan.md"
+               + (f"; the numbers behind it: {tables}." if tables else "."))
+    return [*result, page.Notes((pointer,))]
 
 
 def column_png(section: Section) -> bytes:
