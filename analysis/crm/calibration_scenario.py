@@ -17,7 +17,7 @@ from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETE
 from analysis.crm.engineer_slots import SlotEstimate
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
-from analysis.crm.seasonal_entries import seasonal_entries
+from analysis.crm.seasonality_fit import month_note
 from analysis.crm.uncertainty import parameter_uncertainty
 from simulation.distributions import Fixed
 from simulation.loader import load_scenario
@@ -29,6 +29,35 @@ ZERO: Final = Fixed(value=0)
 UTILISATION_CAP: Final = 0.8  # solution engineers are raised (never lowered) to keep the POV load below this
 SECTION_ORDER: Final = ("scenario", "arrivals", *(f"tiers.{t}" for t in TIERS), "data_quality", "pov",
                         "validation", "negotiation", "cro", "pipeline", "uncertainty")
+
+
+def _seasonal_entries(cal: Calibration, out: dict[str, list[Entry]], notes: list[str]) -> None:
+    """Add ``[seasonality]`` to ``out`` when a term was kept, and note the tests in the header either way; with monthly
+    arrivals the fitted rate (a yearly average) replaces the plain one in ``[arrivals]``."""
+    fit = cal.seasonality
+    if fit is None:
+        return
+    section = fit.section()
+    entries: list[Entry] = []
+    if section is not None and section.arrivals_by_month is not None and fit.arrivals is not None:
+        months = fit.arrivals
+        rate, growth = months.rate_per_week, months.growth_per_year
+        out["arrivals"] = [e for e in out["arrivals"] if e[0] not in ("rate_per_week", "growth_per_year")]
+        out["arrivals"] += [
+            ("rate_per_week", rate.value, f"yearly average at the start date, with [seasonality]: "
+                                          f"{rate.value:.4g} +/- {rate.se:.2g} (SE), n = {rate.n}"),
+            ("growth_per_year", growth.value, f"{growth.value:.4g} +/- {growth.se:.2g} (SE)"),
+        ]
+        entries.append(("arrivals_by_month", section.arrivals_by_month, month_note(months)))
+    if section is not None and section.win_odds_by_month_of_quarter is not None and fit.push is not None:
+        odds = ", ".join(f"{o.value:.2f} (log SE {o.se:.2g})" for o in fit.push.odds)
+        entries.append(("win_odds_by_month_of_quarter", section.win_odds_by_month_of_quarter,
+                        f"odds of winning by month of the quarter of the close over the pooled odds: {odds}"))
+    if section is not None and section.closes_by_month is not None and fit.pace is not None:
+        entries.append(("closes_by_month", section.closes_by_month, fit.pace.note()))
+    if entries:
+        out["seasonality"] = entries
+    notes += [f"seasonality tested: {line}" for line in fit.lines()]
 
 
 def _se(estimate: Estimate, unit: str = "") -> str:
@@ -63,7 +92,7 @@ def sections(cal: Calibration, base: Scenario) -> tuple[dict[str, list[Entry]], 
                                                    f"over {arr.weeks:.1f} weeks"),
         ("growth_per_year", arr.growth_per_year.value, f"{trend}; {_se(arr.growth_per_year)}"),
     ]
-    seasonal_entries(cal, out, notes)
+    _seasonal_entries(cal, out, notes)
     if cal.tier_shares:
         n = next(iter(cal.tier_shares.values())).n
         out["arrivals"].append(("tiers", _rounded_shares(cal.tier_shares),
