@@ -18,6 +18,7 @@ timestamp widens a duration to the day it could have been) plus right-censored a
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -133,14 +134,20 @@ def fit_family(family: str, data: Durations) -> tuple[float, float, float]:
     Starts from ``scipy.stats``' own fit on the interval midpoints, then maximises the interval-censored
     likelihood (the same one ``scipy.stats`` uses for :class:`~scipy.stats.CensoredData`), over distinct values.
     """
-    start = FAMILIES[family].fit(np.maximum(data.midpoints(), 1e-3), floc=0)
-    theta0 = np.log([start[0], start[2]])
-    if np.all(data.high - data.low < 1e-9) and np.all(data.low > 0):
-        theta, nll = theta0, -float(np.sum(_closed_terms(family, theta0, data)))
-    else:
-        result = optimize.minimize(lambda t: -float(np.sum(_closed_terms(family, t, data))), theta0,
-                                   method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8})
-        theta, nll = result.x, float(result.fun)
+    # Nearly equal durations (a scripted stage) degenerate scipy's starts: it warns, then raises (AIC inf in
+    # select_family) or returns a spike whose non-finite terms _closed_terms floors; the warnings add nothing.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        start = FAMILIES[family].fit(np.maximum(data.midpoints(), 1e-3), floc=0)
+        theta0 = np.log([start[0], start[2]])
+        if not np.all(np.isfinite(theta0)):
+            raise ValueError(f"no starting point for {family}")
+        if np.all(data.high - data.low < 1e-9) and np.all(data.low > 0):
+            theta, nll = theta0, -float(np.sum(_closed_terms(family, theta0, data)))
+        else:
+            result = optimize.minimize(lambda t: -float(np.sum(_closed_terms(family, t, data))), theta0,
+                                       method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8})
+            theta, nll = result.x, float(result.fun)
     return float(np.exp(theta[0])), float(np.exp(theta[1])), 2 * 2 + 2 * nll
 
 
@@ -162,8 +169,9 @@ def _closed_terms(family: str, log_params: np.ndarray, data: Durations) -> np.nd
     dist = FAMILIES[family]  # not frozen: freezing a scipy distribution is slow, and this runs thousands of times
     exact = data.high - data.low < 1e-9
     out = np.empty(len(data.low))
-    out[exact] = dist.logpdf(np.maximum(data.low[exact], 1e-9), shape, scale=scale)
-    width = dist.cdf(data.high[~exact], shape, scale=scale) - dist.cdf(data.low[~exact], shape, scale=scale)
+    with np.errstate(all="ignore"):  # a spike (shape near 0) overflows: the non-finite terms are floored below
+        out[exact] = dist.logpdf(np.maximum(data.low[exact], 1e-9), shape, scale=scale)
+        width = dist.cdf(data.high[~exact], shape, scale=scale) - dist.cdf(data.low[~exact], shape, scale=scale)
     out[~exact] = np.log(np.maximum(width, TINY))
     return np.where(np.isfinite(out), out, math.log(TINY)) * data.count
 

@@ -42,11 +42,15 @@ def _mixture_terms(theta: np.ndarray, data: Durations) -> np.ndarray:
     parts = ((w, theta[1], math.exp(theta[2])), (1 - w, theta[3], math.exp(theta[4])))
     exact = data.high - data.low < 1e-9
     dens = np.zeros(len(data.low))
-    for weight, mu, s in parts:
-        scale = math.exp(mu)
-        dens[exact] += weight * stats.lognorm.pdf(np.maximum(data.low[exact], 1e-9), s, scale=scale)
-        dens[~exact] += weight * (stats.lognorm.cdf(data.high[~exact], s, scale=scale)
-                                  - stats.lognorm.cdf(data.low[~exact], s, scale=scale))
+    # A component collapsing onto one value (s -> 0) gives 0/0 at that value: counted as no density (a spike is
+    # the mixture's degenerate maximum, not a fit), so the optimiser never sees a NaN.
+    with np.errstate(all="ignore"):
+        for weight, mu, s in parts:
+            scale = math.exp(mu)
+            dens[exact] += weight * stats.lognorm.pdf(np.maximum(data.low[exact], 1e-9), s, scale=scale)
+            dens[~exact] += weight * (stats.lognorm.cdf(data.high[~exact], s, scale=scale)
+                                      - stats.lognorm.cdf(data.low[~exact], s, scale=scale))
+    dens = np.where(np.isnan(dens), 0.0, dens)
     return np.log(np.maximum(dens, TINY)) * data.count
 
 
