@@ -25,7 +25,7 @@ from typing import Final, NamedTuple
 import pandas as pd
 
 from analysis.crm.calibrate import MIN_AMOUNTS, Calibration, calibrate, window
-from analysis.crm.calibration_scenario import write_scenario
+from analysis.crm.calibration_scenario import carried, unseen, write_scenario
 from analysis.crm.exports import CrmError, import_deals
 from analysis.crm.mapping import Mapping, load_mapping
 from analysis.crm.window import is_deals_schema, read_deals_table
@@ -33,7 +33,7 @@ from analysis.montecarlo.fast_reducer import reduce_record
 from analysis.plan import markdown, page
 from analysis.plan.comp_options import comp_options
 from analysis.plan.cro_choice import cro_choice
-from analysis.plan.fixes import fixes
+from analysis.plan.fixes import Key, fixes
 from analysis.plan.runs import Runs
 from analysis.plan.section import Section
 from analysis.plan.standing import standing
@@ -81,7 +81,8 @@ def plan_command(args: argparse.Namespace) -> int:
         warn_about_fixes("plan", scenario)
         with _backend(args.workers) as backend:
             runs = Runs(args.seed, args.reps, backend)
-            sections, recommended = build(scenario, library, runs, args.probability)
+            seen = (unseen(cal), carried(cal)) if cal is not None else ({}, {})
+            sections, recommended = build(scenario, library, runs, args.probability, *seen)
             sections += company(scenario, export, cal, spend, args)
             sections.append(comp_options(comp_scenario(scenario, recommended, runs, args.probability, export),
                                          args.seed, args.reps, backend=backend))
@@ -97,9 +98,12 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def build(scenario: Scenario, library: Path, runs: Runs, probability: float) -> tuple[list[Section], list[str]]:
-    """The simulated sections: the fixes (3), the target (4) and the CRO choice (6), and the recommended fixes."""
-    found = fixes(scenario, library, runs)
+def build(scenario: Scenario, library: Path, runs: Runs, probability: float,
+          unseen: dict[Key, str] | None = None, carried: dict[Key, str] | None = None,
+          ) -> tuple[list[Section], list[str]]:
+    """The simulated sections: the fixes (3), the target (4) and the CRO choice (6), and the recommended fixes;
+    ``unseen`` and ``carried``: what the export behind a calibrated scenario does not show (see :func:`fixes`)."""
+    found = fixes(scenario, library, runs, unseen, carried)
     return [found.section, target(scenario, found.recommended, runs, probability),
             cro_choice(scenario, found.recommended, runs)], list(found.recommended)
 

@@ -42,7 +42,10 @@ def monthly_band(result: Backtest, metric: str, *, title: str) -> Figure:
         ax.yaxis.set_major_formatter(MONEY_AXIS)
     top = float(np.nanmax(np.r_[rows["actual"].to_numpy(), rows["p90"].to_numpy()]))
     ax.set_ylim(0, top * 1.35 if top > 0 else 1)  # headroom: the legend never hides a point
-    date_axis(ax)
+    if len(x) <= 12:  # one tick per month at its point: a date locator would tick days across a short holdout
+        ax.set_xticks(x, [f"{t:%b %Y}" for t in x])
+    else:
+        date_axis(ax)
     ax.legend(loc="upper left", ncols=2)
     return fig
 

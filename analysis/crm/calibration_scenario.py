@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETER, Calibration
+from analysis.crm.calibrate import DAY, DURATION_PARAMETER, PROBABILITY_PARAMETER, Calibration, Stretch
 from analysis.crm.engineer_slots import SlotEstimate
 from analysis.crm.fitting import Estimate, FamilyFit
 from analysis.crm.scenario_toml import Entry, render
@@ -162,7 +162,7 @@ def _funnel(cal: Calibration, base: Scenario, out: dict[str, list[Entry]], notes
             notes.append(f"{stretch.carrier}: too few closed deals to fit; taken from the base scenario")
             continue
         carried.add(stretch.carrier)
-        span = f"{stretch.start} -> {stretch.end or 'closed'}"
+        span = _span(stretch)
         section, key = DURATION_PARAMETER[stretch.carrier]
         if stretch.empirical is not None:
             out[section].append((key, stretch.empirical, f"time to pass {span}: {len(stretch.empirical.values)} "
@@ -232,6 +232,58 @@ def _observed_engineers(seen: SlotEstimate, base: Scenario, out: dict[str, list[
     if per_engineer != per:
         out["pov"].append(("povs_per_engineer", per_engineer,
                            f"the base's {per} does not divide the {seen.slots} observed POV slot(s)"))
+
+
+def unseen(cal: Calibration) -> dict[tuple[str, str], str]:
+    """The parameters of the calibrated scenario that ``cal``'s export does not identify, each with why: set to a
+    neutral value (:func:`sections` pins them) or taken from the base. A fix that changes only these would be weighed
+    against that placeholder, not against the company (a founder policy against "no founder queue": a made-up loss).
+    """
+    founder = "the export does not show the founder in final meetings (any wait is inside the fitted durations)"
+    nurture = "the export shows no nurture-and-return loop"
+    out = {("negotiation", key): founder for key in
+           ("founder_required_probability", "win_probability_without_founder", "founder_meetings_per_week")}
+    out |= {("validation", key): "the export does not date extensions (they are inside the fitted durations)"
+            for key in ("extension_probability", "extension_days")}
+    out |= {("data_quality", key): nurture for key in ("on_fail", "return_probability", "return_after_days")}
+    if cal.pov_slots is None:
+        out |= {("pov", key): "the export dates no queue for solution engineers, so their number is assumed"
+                for key in ("solution_engineers", "povs_per_engineer")}
+    for stretch in cal.stretches:
+        fit = stretch.fit
+        if stretch.carrier is not None and (fit is None or fit.passed is None):
+            out |= {p[stage]: f"{_stage(stage)}: too few closed deals to fit; taken from the base scenario"
+                    for stage in stretch.stages for p in (DURATION_PARAMETER, PROBABILITY_PARAMETER) if stage in p}
+            continue
+        for stage in stretch.stages:
+            if stage in DURATION_PARAMETER and stage != stretch.carrier and fit is not None:
+                why = f"{_stage(stage)} is not dated in the export (inside the {_span(stretch)} fit)"
+                out[DURATION_PARAMETER[stage]] = why
+                if not (fit.never.value > 0 and cal.dated_losses and stage == "data_quality"):
+                    out[PROBABILITY_PARAMETER[stage]] = why
+    return out
+
+
+def carried(cal: Calibration) -> dict[tuple[str, str], str]:
+    """The parameters fitted over a stretch of several stages, each with that stretch: a fix that scales one scales
+    the whole stretch (a fifth off the negotiation is a fifth off every stage the export folds into it)."""
+    out: dict[tuple[str, str], str] = {}
+    for stretch in cal.stretches:
+        inside = [s for s in stretch.stages if s in DURATION_PARAMETER]
+        if stretch.carrier is None or stretch.fit is None or stretch.fit.passed is None or len(inside) < 2:
+            continue
+        what = f"fitted over {', '.join(_stage(s) for s in inside)} as one stretch ({_span(stretch)})"
+        out[DURATION_PARAMETER[stretch.carrier]] = what
+        out[PROBABILITY_PARAMETER[stretch.carrier]] = what
+    return out
+
+
+def _stage(stage: str) -> str:
+    return "the POV" if stage == "pov" else stage.replace("_", " ")
+
+
+def _span(stretch: Stretch) -> str:
+    return f"{stretch.start} -> {stretch.end or 'closed'}"
 
 
 def _share_reaching(cal: Calibration, stage: str) -> float:

@@ -76,6 +76,9 @@ def cro_choice(scenario: Scenario, recommended: Sequence[str], runs: Runs) -> Se
     choice = "full-time" if full_time else "fractional"
     headline = (f"Choose a {choice} CRO: full-time vs fractional is {change} for {money(extra, signed=True)} more "
                 "in fees over 12 months.")
+    if not recommended:  # the model's CRO acts through the playbook: with none, only the fees differ
+        headline += (" The plan recommends no fix, so neither CRO has a playbook to start: the model sees no NNARR "
+                     "difference and the choice rests on the fees.")
     lines = [
         f"{kind.replace('_', '-')}: {money(cro.retainer_per_month)}/month + {cro.equity_percent:g} % equity, "
         f"starts after {cro.start_delay_days / 7:.0f} weeks; fees over the first 12 months "

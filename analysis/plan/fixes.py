@@ -20,6 +20,7 @@ simulates the recommended fixes together.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -43,6 +44,7 @@ from simulation.staffing import Staff
 DAYS_PER_MONTH: Final = 365.25 / 12
 METRICS: Final = ("nnarr_6m", "nnarr_12m", "c2re_12m", "runway_12m")
 MAX_RECOMMENDED: Final = 2
+Key = tuple[str, str]  # (section, key) of a scenario parameter
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,11 @@ def headline_metric(baseline: pd.DataFrame) -> str:
 
 def recommend(table: pd.DataFrame, limit: int = MAX_RECOMMENDED) -> list[str]:
     """The fixes to recommend from the section's table (ranked, best first): the leader when its interval lies
-    above zero, then each next fix with an interval above zero acting on stages none chosen acts on.
+    above zero, then each next fix with an interval above zero acting on stages none chosen acts on. A fix whose
+    effect is only an upper bound (``upper_bound``: it changes nothing the export shows stage by stage) is not one.
 
-    >>> t = pd.DataFrame({"fix": ["a", "b", "c"], "stages": ["pov", "pov", "data_access"],
-    ...                   "delta_low": [5.0, 4.0, 1.0]})
+    >>> t = pd.DataFrame({"fix": ["a", "b", "c", "d"], "stages": ["pov", "pov", "data_access", "validation"],
+    ...                   "delta_low": [5.0, 4.0, 1.0, 3.0], "upper_bound": [False, False, False, True]})
     >>> recommend(t)
     ['a', 'c']
     """
@@ -119,20 +122,33 @@ def recommend(table: pd.DataFrame, limit: int = MAX_RECOMMENDED) -> list[str]:
     stages: set[str] = set()
     for row in table.itertuples():
         mine = set(str(row.stages).split(", "))
+        if getattr(row, "upper_bound", False):
+            continue
         if float(row.delta_low) > 0 and not (mine & stages) and len(chosen) < limit:
             chosen.append(str(row.fix))
             stages |= mine
     return chosen
 
 
-def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
-    """Section 3 for ``scenario`` with the fix files in ``library``, run with ``runs`` (its seed and reps)."""
-    options = load_library(library, scenario)
+def fixes(scenario: Scenario, library: str | Path, runs: Runs, unseen: Mapping[Key, str] | None = None,
+          carried: Mapping[Key, str] | None = None) -> FixPlan:
+    """Section 3 for ``scenario`` with the fix files in ``library``, run with ``runs`` (its seed and reps).
+
+    For a scenario calibrated from an export, ``unseen`` holds the parameters the export does not identify and
+    ``carried`` those fitted over several stages (:func:`analysis.crm.calibration_scenario.unseen`, ``carried``):
+    a fix that changes only unseen ones is not weighed (its effect would be the placeholder's), and a fix that
+    changes some, or a carried one, is weighed with that said beside it."""
+    unseen, carried = dict(unseen or {}), dict(carried or {})
+    offered = load_library(library, scenario)
+    blind = {f: why for f in sorted(Path(library).glob("*.toml")) if (why := _blind(load_fix(f), unseen))}
+    options = tuple(o for o in offered if Path(o.source) not in blind)
     found = _bottleneck(scenario, options, runs.seed)
     caveats = [] if found else ["bottleneck: no deal spent time or was lost anywhere in the simulated run"]
+    caveats += [f"{load_fix(f).name}: not weighed: {why}" for f, why in blind.items()]
     if not options:
         return FixPlan(Section("fixes", "The bottleneck and the fixes",
-                               f"No fix in {library} changes anything in this company.",
+                               f"No fix in {library} changes anything in this company"
+                               + (" that the export can show." if blind else "."),
                                tuple([found.text] if found else []), caveats=(*caveats, f"{library}: no fix to weigh")),
                        (), found.stage if found else None)
     baseline = runs.of("baseline", scenario).kpis
@@ -143,12 +159,16 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     by = headline_metric(baseline)
     pay = {o.name: added_pay(scenario, with_fixes(scenario, [o.source]), MONTHS_12) for o in options}
     table = _table(deltas, comparison.ranking(deltas, by), options, found, by, pay)
+    files = {o.name: load_fix(o.source) for o in options}
+    table["upper_bound"] = [_bound_only(files[f], unseen, carried) for f in table["fix"]]
+    table["rests_on"] = [_partly_seen(files[f], unseen, carried) for f in table["fix"]]
     chosen = recommend(table)
     source = {o.name: o.source for o in options}
     lines = [_finding(found, table)] if found else []
     lines += [_fix_line(row, by) for _, row in table.iterrows()]
-    caveats += [absolute_caveat(option, load_fix(option.source)) for option in options if option.name in chosen
-                and absolute_caveat(option, load_fix(option.source))]
+    caveats += [f"{row.fix}: {row.rests_on}" for row in table.itertuples() if row.fix in chosen and row.rests_on]
+    caveats += [absolute_caveat(option, files[option.name]) for option in options if option.name in chosen
+                and absolute_caveat(option, files[option.name])]
     if "runway_12m" not in metrics:
         caveats.append("runway: the scenario does not model cash ([billing]), so no runway effect is shown")
     panels = [m for m in ("nnarr_6m", "nnarr_12m") if m in metrics]
@@ -156,6 +176,8 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs) -> FixPlan:
     names = {o.name: _name(o) for o in options}
     twice = {n for n in names.values() if list(names.values()).count(n) > 1}  # then the file's own name tells
     names = {fix: fix.replace("_", " ") if n in twice else n for fix, n in names.items()}
+    names = {fix: f"{n} (at most)" if fix in set(table.loc[table["upper_bound"], "fix"]) else n
+             for fix, n in names.items()}
     shown = deltas.assign(label=deltas["fix"].map(names))
     figure = charts.forest_plot(shown.sort_values("fix", key=lambda f: f.map(order), kind="stable"), panels,
                                 reps=runs.reps, scenario=scenario.name)
@@ -210,6 +232,37 @@ def absolute_caveat(option: FixOption, fix: Fix) -> str:
             "fit this company before trusting its gain")
 
 
+def _keys(fix: Fix) -> set[Key]:
+    """The (section, key) parameters a fix changes; a hire of solution engineers changes their number."""
+    keys = {(section, key) for part in (fix.patch, fix.relative) for section, keys in part.items() for key in keys}
+    return keys | {("pov", "solution_engineers") for hire in fix.hires if hire.role == "solution_engineers"}
+
+
+def _blind(fix: Fix, unseen: Mapping[Key, str]) -> str:
+    """Why ``fix`` cannot be weighed on this export (every parameter it changes is unseen); empty when it can."""
+    keys = _keys(fix)
+    if not keys or not keys <= unseen.keys():
+        return ""
+    return "; ".join(sorted({unseen[k] for k in keys}))
+
+
+def _partly_seen(fix: Fix, unseen: Mapping[Key, str], carried: Mapping[Key, str]) -> str:
+    """What a weighed fix's effect rests on beyond the export: the part of it the export does not show (left out
+    of its effect) and the parameters it scales that carry several stages."""
+    keys = _keys(fix)
+    parts = [f"only part of it is weighed: {why}" for why in sorted({unseen[k] for k in keys if k in unseen})]
+    parts += [f"{section}.{key} is {carried[(section, key)]}: the change is applied to all of it, so what it adds "
+              "is an upper bound" for section, key in sorted(keys) if (section, key) in carried]
+    return "; ".join(parts)
+
+
+def _bound_only(fix: Fix, unseen: Mapping[Key, str], carried: Mapping[Key, str]) -> bool:
+    """Whether every parameter of ``fix`` the export shows is one fitted over several stages: its effect is then an
+    upper bound (a fifth off one stage applied to the whole stretch; a probability added to the whole stretch's)."""
+    seen = _keys(fix) - unseen.keys()
+    return bool(seen) and seen <= carried.keys()
+
+
 def _name(option: FixOption) -> str:
     """A fix's name for a chart's axis: its summary up to the first colon or comma, at most 32 characters."""
     words = (option.summary or option.name.replace("_", " ")).split(":")[0].split(",")[0].strip()
@@ -227,6 +280,12 @@ def _months(by: str) -> int:
 
 
 def _headline(table: pd.DataFrame, chosen: list[str], by: str, reps: int) -> str:
+    bounds = table[table["upper_bound"] & (table["delta_low"] > 0)]
+    if not chosen and len(bounds):
+        best = bounds.iloc[0]
+        return (f"No fix can be recommended from this export: the ones it can weigh act only on stretches it fits as "
+                f"one, so their gains are upper bounds (best: {best['name']}, at most {_delta(best, by)}; "
+                f"{reps} paired replications). Date each stage in the CRM to weigh them.")
     if not chosen:
         return (f"No fix in the library raises {_months(by)}-month NNARR clearly ({reps} paired replications): "
                 "keep the current plan and look for a fix that acts on the bottleneck.")
@@ -249,7 +308,7 @@ def _finding(found: bottleneck.Finding, table: pd.DataFrame) -> str:
 
 
 def _fix_line(row: pd.Series, by: str) -> str:
-    text = f"{int(row['rank'])}. {row['label']}: {_delta(row, by)}"
+    text = f"{int(row['rank'])}. {row['label']}: {'at most ' if row['upper_bound'] else ''}{_delta(row, by)}"
     cost, pay = float(row["cost_12m"]), float(row["added_pay_12m"])
     if cost > 0:
         split = f" ({money(float(row['own_cost_12m']))} its own, {money(pay)} added pay)" if pay else ""
@@ -263,4 +322,4 @@ def _fix_line(row: pd.Series, by: str) -> str:
     if math.isfinite(float(row.get("d_runway_12m", math.nan))):
         text += (f"; runway {float(row['d_runway_12m']):+.1f} months (95 % CI {float(row['d_runway_12m_low']):+.1f}"
                  f" to {float(row['d_runway_12m_high']):+.1f})")
-    return text
+    return text + (f" ({row['rests_on']})" if row["rests_on"] else "")

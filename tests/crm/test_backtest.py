@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.crm.backtest import Window, as_seen_at, backtest
+from analysis.crm.backtest import Backtest, Window, as_seen_at, backtest
+from analysis.crm.backtest_charts import monthly_band
 from analysis.crm.exports import export_deals
 from analysis.crm.mapping import load_mapping
 from simulation import load_scenario, simulate
@@ -122,3 +124,18 @@ def test_olist_backtests_from_the_command_line(tmp_path: Path, capsys: pytest.Ca
     backtest_part = summary[summary.index("backtest:"):]
     assert "conversion (won / created)" in backtest_part
     assert "won ACV" not in backtest_part and "win rate" not in backtest_part  # no amounts, no dated losses
+
+
+def test_a_short_holdout_ticks_each_month_it_shows() -> None:
+    """Three held-out months: one tick per month at its point ("Oct 2017"), not day ticks ("15", "Nov", "15")."""
+    months = ["2017-10", "2017-11", "2017-12"]
+    monthly = pd.DataFrame({"month": months, "metric": "won deals", "actual": [280.0, 410.0, 510.0],
+                            "p10": [390.0, 400.0, 680.0], "p50": [400.0, 420.0, 700.0],
+                            "p90": [420.0, 440.0, 730.0], "inside": [False, True, False]})
+    coverage = pd.DataFrame({"metric": ["won deals"], "level": [0.8], "months": [3], "inside": [1],
+                             "coverage": [1 / 3], "binomial_se": [0.27]})
+    result = Backtest(window=Window(*pd.to_datetime(["2017-01-01", "2018-01-01", "2018-01-01", "2017-10-01"])), reps=2,
+                      monthly=monthly, coverage=coverage, rates=pd.DataFrame(), actual_cycles=np.array([]),
+                      simulated_cycles=np.array([]), ks=math.nan, has_acv=False)
+    ax = monthly_band(result, "won deals", title="won deals per month").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Oct 2017", "Nov 2017", "Dec 2017"]

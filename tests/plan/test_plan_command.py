@@ -86,6 +86,15 @@ def test_maven_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert memo.index("spend") < memo.index("## Recommendation")  # read first
     assert "C2RE: no spend history" in memo and "2 replications" in memo
     assert "Where the company stands: 2017Q4: NNARR $2.8M" in printed  # measured, not simulated
+    # Maven dates the creation and the close only: the fixes on a stage, the engineers or the founder are not
+    # weighed (each says why), the one left scales the whole fitted cycle, so it is an upper bound, not advice
+    assert "founder_out_of_final_meeting: not weighed: the export does not show the founder" in memo
+    assert "extra_solution_engineer: not weighed: the export dates no queue for solution engineers" in memo
+    assert "simplified_pov: not weighed: the POV is not dated in the export" in memo
+    weighed = pd.read_csv(out / "fixes.csv")
+    assert list(weighed["fix"]) == ["standard_data_sharing_agreement"] and weighed["upper_bound"].all()
+    assert "The bottleneck and the fixes: No fix" in printed and "Recommended:" not in printed
+    assert "neither CRO has a playbook to start" in printed
 
 
 @pytest.mark.skipif(not OLIST.exists(), reason=f"public dataset not present at {OLIST}")
