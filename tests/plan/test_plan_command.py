@@ -72,17 +72,24 @@ def test_an_export_without_its_mapping_is_exit_2(tmp_path: Path, capsys: pytest.
     assert "--mapping: a CRM export needs its mapping" in err
 
 
-@pytest.mark.skipif(not MAVEN.exists(), reason=f"public dataset not present at {MAVEN}")
-def test_maven_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A real CRM export (Maven, no spend): all six sections, the calibrated scenario beside the page, and the page
-    says first what the export lacks (spend) and, in section 1, what it cannot compute and why."""
+def _planned_export(capsys: pytest.CaptureFixture[str], tmp_path: Path, export: Path,
+                    *options: str | Path) -> tuple[Path, str, str]:
+    """``funnelsim plan`` on an export with 2 replications in-process: the folder, what it printed and plan.md,
+    after checking it wrote every table, the calibrated scenario and the PNG."""
     out = tmp_path / "plan"
-    code, printed, _ = _run(capsys, MAVEN, "--mapping", "maven", "--reps", "2", "--workers", "1", "--out", out)
+    code, printed, _ = _run(capsys, export, *options, "--reps", "2", "--workers", "1", "--out", out)
     assert code == 0
     for name in ("standing.csv", "trust.csv", "fixes.csv", "target.csv", "comp.csv", "cro.csv",
                  "calibrated_scenario.toml", "plan.png"):
         assert (out / name).stat().st_size > 0, name
-    memo = (out / "plan.md").read_text()
+    return out, printed, (out / "plan.md").read_text()
+
+
+@pytest.mark.skipif(not MAVEN.exists(), reason=f"public dataset not present at {MAVEN}")
+def test_maven_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A real CRM export (Maven, no spend): all six sections, the calibrated scenario beside the page, and the page
+    says first what the export lacks (spend) and, in section 1, what it cannot compute and why."""
+    out, printed, memo = _planned_export(capsys, tmp_path, MAVEN, "--mapping", "maven")
     assert memo.index("spend") < memo.index("## Recommendation")  # read first
     assert "C2RE: no spend history" in memo and "2 replications" in memo
     assert "Where the company stands: 2017Q4: NNARR $2.8M" in printed  # measured, not simulated
@@ -106,14 +113,7 @@ def test_olist_export_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     library = tmp_path / "fixes"
     library.mkdir()
     shutil.copy(ROOT / "scenarios" / "fixes" / "standard_data_sharing_agreement.toml", library)
-    out = tmp_path / "plan"
-    code, printed, _ = _run(capsys, OLIST, "--mapping", "olist", "--fixes", library, "--reps", "2", "--workers", "1",
-                            "--out", out)
-    assert code == 0
-    for name in ("standing.csv", "trust.csv", "fixes.csv", "target.csv", "comp.csv", "cro.csv",
-                 "calibrated_scenario.toml", "plan.png"):
-        assert (out / name).stat().st_size > 0, name
-    memo = (out / "plan.md").read_text()
+    out, printed, memo = _planned_export(capsys, tmp_path, OLIST, "--mapping", "olist", "--fixes", library)
     assert memo.index("has 0 deal amounts") < memo.index("## Recommendation")  # read first
     assert "assumed deal sizes" in memo and "NNARR, NNARR by tier" in memo and "not computed (n/a)" in memo
     assert "deals won (no amounts)" in printed  # measured from the export: counts, not dollars
