@@ -4,11 +4,11 @@ NNARR difference, for this company.
 Both options run the plan's recommended fixes as their playbook, each fix starting when that CRO starts (article A:
 a fractional CRO is "deployed in 2-4 weeks", a full-time one takes "8-12 weeks to hire and onboard"), on the
 company's scenario with common random numbers, so the paired difference is the start delay's and the fee's own
-effect. The terms are the company's own ``[cro]`` for its kind, and for the other kind the shipped ones
-(:data:`FRACTIONAL` as in ``scenarios/ai_startup.toml``, :data:`FULL_TIME` as in
-``scenarios/variants/full_time_cro_playbook.toml``: assumptions inside article A's ranges). Costs come from
-:func:`analysis.kpi.cro_cost.cost_for` over the same 12 months from the decision to hire (the rule the spend
-ledger follows); equity is stated as a percentage (no valuation is known here).
+effect. The terms are the company's own ``[cro]`` for its kind, and for the other kind the shipped ones, read from
+their files (:data:`SHIPPED_TERMS`: ``scenarios/ai_startup.toml`` for a fractional CRO,
+``scenarios/variants/full_time_cro_playbook.toml`` for a full-time one; assumptions inside article A's ranges).
+Costs come from :func:`analysis.kpi.cro_cost.cost_for` over the same 12 months from the decision to hire (the rule
+the spend ledger follows); equity is stated as a percentage (no valuation is known here).
 
 The choice: full-time only when its extra 12-month NNARR, at the low end of its 95 % interval, pays for its extra
 fees over those months; otherwise fractional.
@@ -26,21 +26,24 @@ from analysis.montecarlo import compare as comparison
 from analysis.plan.runs import Runs, with_fixes
 from analysis.plan.section import Section
 from analysis.style import money
+from simulation.loader import load_scenario
 from simulation.scenario import Cro, Scenario
+from simulation.shipped import shipped
 
 MONTHS: Final = 12.0
-FRACTIONAL: Final = Cro(kind="fractional", retainer_per_month=15000, equity_percent=1.0, days_per_month=10,
-                        start_delay_days=21, engagement_months=12)
-FULL_TIME: Final = Cro(kind="full_time", retainer_per_month=45000, equity_percent=2.0, days_per_month=21,
-                       start_delay_days=70, engagement_months=18)
+SHIPPED_TERMS: Final = {"fractional": "ai_startup", "full_time": "full_time_cro_playbook"}  # shipped scenario names
 METRICS: Final = ("nnarr_6m", "nnarr_12m", "c2re_12m")
 
 
 def options(scenario: Scenario) -> dict[str, Cro]:
     """The two engagements weighed: the company's own terms for its kind of CRO, the shipped ones for the other."""
     own = scenario.cro.model_copy(update={"playbook": ()})
-    return {"fractional": own if own.kind == "fractional" else FRACTIONAL,
-            "full_time": own if own.kind == "full_time" else FULL_TIME}
+    return {kind: own if own.kind == kind else shipped_terms(kind) for kind in SHIPPED_TERMS}
+
+
+def shipped_terms(kind: str) -> Cro:
+    """The ``[cro]`` of the shipped scenario for ``kind`` (its playbook left out: the plan's fixes replace it)."""
+    return load_scenario(shipped("scenario")[SHIPPED_TERMS[kind]]).cro.model_copy(update={"playbook": ()})
 
 
 def with_cro(scenario: Scenario, cro: Cro, playbook: Sequence[str]) -> Scenario:

@@ -7,20 +7,31 @@ import pytest
 
 from analysis.kpi.cro_cost import cost_for
 from analysis.montecarlo.compare import paired_delta
-from analysis.plan.cro_choice import FULL_TIME, cro_choice, options, with_cro
+from analysis.plan.cro_choice import cro_choice, options, with_cro
 from analysis.plan.runs import Runs
 from simulation.loader import load_scenario
-from tests.conftest import BASE, FIXES, FIXTURES
+from tests.conftest import BASE, FIXES, FIXTURES, SCENARIOS
 
 ENGINEER = next(p for p in FIXES if p.stem == "extra_solution_engineer")
 
 
 def test_the_company_keeps_its_own_terms_for_its_kind() -> None:
+    """The fractional base keeps its [cro]; the full-time terms are the shipped variant's (read from the file, so
+    an edit there is what the plan weighs), its playbook left out and the plan's fixes started 70 days later."""
     base = load_scenario(BASE)
     terms = options(base)
     assert terms["fractional"] == base.cro.model_copy(update={"playbook": ()})
-    assert terms["full_time"] == FULL_TIME
-    assert [f.start_day for f in with_cro(base, FULL_TIME, [ENGINEER]).fixes] == [60 + 70]
+    full_time = load_scenario(SCENARIOS / "variants" / "full_time_cro_playbook.toml").cro
+    assert terms["full_time"] == full_time.model_copy(update={"playbook": ()})
+    assert (terms["full_time"].retainer_per_month, terms["full_time"].start_delay_days) == (45000, 70)
+    assert [f.start_day for f in with_cro(base, terms["full_time"], [ENGINEER]).fixes] == [60 + 70]
+
+
+def test_a_full_time_company_is_weighed_against_the_shipped_fractional_terms() -> None:
+    full_time = load_scenario(SCENARIOS / "variants" / "full_time_cro_playbook.toml")
+    terms = options(full_time)
+    assert terms["full_time"] == full_time.cro.model_copy(update={"playbook": ()})
+    assert terms["fractional"] == load_scenario(BASE).cro.model_copy(update={"playbook": ()})
 
 
 def test_fees_and_the_paired_difference() -> None:
