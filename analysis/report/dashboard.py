@@ -13,7 +13,8 @@ Monday 00:00 (:mod:`analysis.kpi.snapshot` censors a simulated table to that ins
    :data:`WINDOW_DAYS` days);
 4. **three suggested actions**, one per problem: the biggest bottleneck, then the worst failing health checks of
    different metrics (C2RE over 90 and 30 days is one problem, so is GRR at model, account and partner level),
-   then the next bottlenecks, each naming the fixes the scenario's fixes library offers for it;
+   then the next bottlenecks, each naming the fixes the scenario's fixes library offers for it
+   (:func:`analysis.report.bottleneck.suggested_actions`);
 5. the health checks (:mod:`analysis.report.health_page`).
 
 The **start date** of "to date" is the scenario's start date, or ``--since``, or else 1 January of the
@@ -37,14 +38,14 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from analysis.kpi import bottlenecks, cycle, evaluation, kpis, nnarr, snapshot
 from analysis.kpi import cash as cash_kpi
+from analysis.kpi import cycle, evaluation, kpis, nnarr, snapshot
 from analysis.kpi.cash import Runway
 from analysis.kpi.evaluation import Rate
 from analysis.kpi.nnarr import C2re, Nnarr
 from analysis.report import bottleneck, coverage, health_page, status
 from analysis.report.bottleneck import Finding
-from analysis.report.fix_library import Effect, FixOption, fixes_for
+from analysis.report.fix_library import FixOption
 from analysis.report.status import Pace, Trend
 from simulation.errors import InputError
 from simulation.scenario import Targets
@@ -52,25 +53,6 @@ from simulation.scenario import Targets
 WINDOW_DAYS: Final = 90
 C2RE_DAYS: Final = 30
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-
-# A failing health check -> the (stage, effect) whose fixes address it (first one with a fix in the library).
-CHECK_FIXES: Final[dict[str, tuple[tuple[str, Effect], ...]]] = {
-    "evaluation_completion_rate": (("pov", "loss"),),
-    "pov_to_pipeline": (("pov", "loss"), ("validation", "loss"), ("pov", "time")),
-    "qte_velocity_days": (("pov_queue", "time"), ("pov", "time"), ("data_access", "time"), ("negotiation", "time")),
-    "se_queue_growth": (("pov_queue", "time"), ("pov", "time")),
-    "grr_model": (("retention", "retention"),),
-    "grr_account": (("retention", "retention"),),
-    "partner_grr": (("retention", "retention"),),
-}
-# Health checks that rate the same metric over other windows or levels: one problem, one action.
-CHECK_PROBLEM: Final[dict[str, str]] = {
-    "c2re": "c2re",
-    "c2re_trailing_30d": "c2re",
-    "grr_model": "grr",
-    "grr_account": "grr",
-    "partner_grr": "grr",
-}
 
 
 Amounts = Literal["all", "partial", "none"]
@@ -307,7 +289,7 @@ def build(tables: Tables, week: str) -> Dashboard:
         cycle_deals=counts,
         window=window,
         findings=found,
-        actions=suggested_actions(found, health, tables.library, deals, window),
+        actions=bottleneck.suggested_actions(found, health, tables.library, deals, window),
         health=health,
         notes=_notes(tables, to_date, c2re_now, as_of, amounts),
         amounts=amounts,
@@ -326,83 +308,6 @@ def amount_coverage(deals: pd.DataFrame) -> Amounts:
 
 def _unknown_c2re(result: C2re) -> C2re:
     return replace(result, nnarr=float("nan"), value=float("nan"), status="unknown_nnarr")
-
-
-def suggested_actions(
-    found: tuple[Finding, ...],
-    health: pd.DataFrame,
-    library: tuple[FixOption, ...],
-    deals: pd.DataFrame,
-    window: tuple[pd.Timestamp, pd.Timestamp],
-    count: int = 3,
-) -> tuple[str, ...]:
-    """Up to ``count`` actions, one per problem: the biggest bottleneck's fix, then the failing health checks
-    (worst first, one action per metric: its other failing windows or levels are named in the same action), then
-    the next bottlenecks; an action whose fixes were all suggested already is skipped (same problem)."""
-    actions: list[str] = []
-    used: set[str] = set()
-
-    def add(text: str, fixes: tuple[FixOption, ...]) -> None:
-        names = {f.name for f in fixes[:2]}
-        if len(actions) >= count or text in actions or (names and names <= used):
-            return
-        used.update(names)
-        actions.append(text)
-
-    if found:
-        add(found[0].action, found[0].fixes)
-    failing = health[health["status"].isin(["red", "yellow"]) & (health["metric"] != "nnarr_pace")]
-    problems: dict[str, list[pd.Series]] = {}
-    for _, check in failing.iterrows():
-        metric = str(check["metric"])
-        problems.setdefault(CHECK_PROBLEM.get(metric, metric), []).append(check)
-    for lead, *others in problems.values():
-        fixes = _fixes_for_check(str(lead["metric"]), library, deals, window)
-        also = "".join(f", {_short_label(str(o['label']), str(lead['label']))} {o['shown']}" for o in others)
-        text = f"{lead['label']} {lead['shown']}{also} (healthy {lead['threshold']}): {lead['advice']}"
-        if fixes:
-            text += " Library: " + " or ".join(f.short_label for f in fixes[:2]) + "."
-        add(text, fixes)
-    for finding in found[1:]:
-        add(finding.action, finding.fixes)
-    if not actions:
-        actions.append("No bottleneck or failing check in the last 90 days: keep the current plan.")
-    return tuple(actions[:count])
-
-
-def _short_label(label: str, lead: str) -> str:
-    """``label`` without the comma-separated words it shares with ``lead`` at the start.
-
-    >>> _short_label("C2RE, last 30 days", "C2RE, last 90 days")
-    'last 30 days'
-    >>> _short_label("Partner GRR, model level, last 12 months", "GRR, model level, last 12 months")
-    'Partner GRR, model level, last 12 months'
-    """
-    parts, lead_parts = [p.strip() for p in label.split(",")], [p.strip() for p in lead.split(",")]
-    shared = 0
-    while shared < min(len(parts), len(lead_parts)) - 1 and parts[shared] == lead_parts[shared]:
-        shared += 1
-    return ", ".join(parts[shared:])
-
-
-def _fixes_for_check(
-    metric: str, library: tuple[FixOption, ...], deals: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]
-) -> tuple[FixOption, ...]:
-    if metric == "qte_velocity_days":
-        # The slowest evaluation stage decides which time fix helps most.
-        ranked = bottlenecks.ranking(deals, window)
-        stages = [s for s in ranked.sort_values("time_share", ascending=False).index
-                  if (s, "time") in CHECK_FIXES[metric]]
-        for stage in stages:
-            options = fixes_for(library, str(stage), "time")
-            if options:
-                return tuple(options)
-        return ()
-    for stage, effect in CHECK_FIXES.get(metric, ()):
-        options = [f for f in fixes_for(library, stage, effect) if f.acts_on(stage, effect)]
-        if options:
-            return tuple(options)
-    return ()
 
 
 def _notes(

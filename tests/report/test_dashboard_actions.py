@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.report import dashboard, health_page, inputs
-from analysis.report.dashboard import CHECK_PROBLEM
+from analysis.report import bottleneck, dashboard, health_page, inputs
+from analysis.report.bottleneck import CHECK_PROBLEM
 from simulation.cli import main
 from simulation.scenario import Targets
 from simulation.tables import DEALS, empty
@@ -33,7 +33,7 @@ def test_one_action_per_metric_naming_its_other_windows() -> None:
             "qte_velocity_days": 90.0,
         }
     )
-    actions = dashboard.suggested_actions((), health, (), empty(DEALS), WINDOW)
+    actions = bottleneck.suggested_actions((), health, (), empty(DEALS), WINDOW)
     assert len(actions) == 3
     for family, word in FAMILY_WORDS.items():
         assert sum(word in a for a in actions) == 1, (family, actions)
