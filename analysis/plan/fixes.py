@@ -139,12 +139,13 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs, unseen: Mapping[K
     a fix that changes only unseen ones is not weighed (its effect would be the placeholder's), and a fix that
     changes some, or a carried one, is weighed with that said beside it."""
     unseen, carried = dict(unseen or {}), dict(carried or {})
-    offered = load_library(library, scenario)
-    blind = {f: why for f in sorted(Path(library).glob("*.toml")) if (why := _blind(load_fix(f), unseen))}
-    options = tuple(o for o in offered if Path(o.source) not in blind)
+    offered = load_library(library, scenario)  # validates every file first: a bad one is one line, exit 2
+    loaded = {str(f): load_fix(f) for f in sorted(Path(library).glob("*.toml"))}
+    blind = {source: why for source, fix in loaded.items() if (why := _blind(fix, unseen, carried))}
+    options = tuple(o for o in offered if o.source not in blind)
     found = _bottleneck(scenario, options, runs.seed)
     caveats = [] if found else ["bottleneck: no deal spent time or was lost anywhere in the simulated run"]
-    caveats += [f"{load_fix(f).name}: not weighed: {why}" for f, why in blind.items()]
+    caveats += [f"{loaded[source].name}: not weighed: {why}" for source, why in blind.items()]
     if not options:
         return FixPlan(Section("fixes", "The bottleneck and the fixes",
                                f"No fix in {library} changes anything in this company"
@@ -159,7 +160,7 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs, unseen: Mapping[K
     by = headline_metric(baseline)
     pay = {o.name: added_pay(scenario, with_fixes(scenario, [o.source]), MONTHS_12) for o in options}
     table = _table(deltas, comparison.ranking(deltas, by), options, found, by, pay)
-    files = {o.name: load_fix(o.source) for o in options}
+    files = {o.name: loaded[o.source] for o in options}
     table["upper_bound"] = [_bound_only(files[f], unseen, carried) for f in table["fix"]]
     table["rests_on"] = [_partly_seen(files[f], unseen, carried) for f in table["fix"]]
     chosen = recommend(table)
@@ -176,8 +177,8 @@ def fixes(scenario: Scenario, library: str | Path, runs: Runs, unseen: Mapping[K
     names = {o.name: _name(o) for o in options}
     twice = {n for n in names.values() if list(names.values()).count(n) > 1}  # then the file's own name tells
     names = {fix: fix.replace("_", " ") if n in twice else n for fix, n in names.items()}
-    names = {fix: f"{n} (at most)" if fix in set(table.loc[table["upper_bound"], "fix"]) else n
-             for fix, n in names.items()}
+    bounded = set(table.loc[table["upper_bound"], "fix"])
+    names = {fix: f"{n} (at most)" if fix in bounded else n for fix, n in names.items()}
     shown = deltas.assign(label=deltas["fix"].map(names))
     figure = charts.forest_plot(shown.sort_values("fix", key=lambda f: f.map(order), kind="stable"), panels,
                                 reps=runs.reps, scenario=scenario.name)
@@ -238,9 +239,16 @@ def _keys(fix: Fix) -> set[Key]:
     return keys | {("pov", "solution_engineers") for hire in fix.hires if hire.role == "solution_engineers"}
 
 
-def _blind(fix: Fix, unseen: Mapping[Key, str]) -> str:
-    """Why ``fix`` cannot be weighed on this export (every parameter it changes is unseen); empty when it can."""
+def _blind(fix: Fix, unseen: Mapping[Key, str], carried: Mapping[Key, str]) -> str:
+    """Why ``fix`` cannot be weighed on this export, empty when it can: every parameter it changes is unseen, or
+    it sets an absolute value on a parameter fitted over several stages (one stage's value for the whole stretch
+    says nothing, not even a bound)."""
     keys = _keys(fix)
+    absolute = {(section, key) for section, part in fix.patch.items() for key in part
+                if key not in fix.relative.get(section, {}) and (section, key) in carried}
+    if absolute:
+        return "; ".join(f"{section}.{key} is {carried[(section, key)]}: it cannot take one stage's absolute value"
+                         for section, key in sorted(absolute))
     if not keys or not keys <= unseen.keys():
         return ""
     return "; ".join(sorted({unseen[k] for k in keys}))

@@ -5,6 +5,7 @@ fix that scales a parameter fitted over several stages is weighed as an upper bo
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from analysis.plan.fixes import FixPlan, fixes
 from analysis.plan.runs import Runs
@@ -47,3 +48,15 @@ def test_a_fix_on_a_carried_parameter_is_an_upper_bound_and_not_recommended() ->
     assert ": at most " in line and "upper bound" in line
     # a fix on a stage the export dates on its own is weighed as before
     assert not bool(table.set_index("fix").loc["simplified_pov", "upper_bound"])
+
+
+def test_an_absolute_value_on_a_carried_parameter_is_not_weighed(tmp_path: Path) -> None:
+    """A fix setting the POV to a fixed 20 days, where the export fits the POV and data access as one stretch:
+    one stage's value for the whole stretch is neither an estimate nor a bound, so the fix is not weighed."""
+    (tmp_path / "fixed_pov.toml").write_text('[fix]\nname = "fixed_pov"\nstart_day = 0\n\n'
+                                             '[pov]\nduration_days = { dist = "fixed", value = 20 }\n')
+    plan = fixes(load_scenario(FIXTURES / "engineer_bound.toml"), tmp_path, Runs(3, 2), {},
+                 {("pov", "duration_days"): STRETCH})
+    why = f"pov.duration_days is {STRETCH}: it cannot take one stage's absolute value"
+    assert f"fixed_pov: not weighed: {why}" in plan.section.caveats
+    assert plan.section.table is None and plan.recommended == ()
